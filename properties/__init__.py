@@ -1,0 +1,1 @@
+"""properties: the theory as code (bounds, Fourier analysis, Hypothesis strategies, pytest plugin)."""

@@ -1,0 +1,42 @@
+"""sparse_models: the objects sparsecert reasons about.
+
+Blocks (:class:`MLPBlock`), deep networks (:class:`Network`), input domains, the
+paper's constructions with known sparsity, and model loaders. Knows nothing of solvers.
+"""
+
+from .activations import Activation
+from .block import MLPBlock
+from .constructions import (
+    PlantedBlock,
+    junta_block,
+    parity_block,
+    planted_sparse,
+    random_block,
+    sign_patterns,
+    stack,
+)
+from .domains import Box, Hypercube, LinfBall, PointSet, Polytope, check_domain
+from .errors import (
+    DomainError,
+    InvalidArgument,
+    MissingDependency,
+    ModelFormatError,
+    NonFiniteError,
+    ShapeError,
+    SolverError,
+    SoundnessError,
+    SparsecertError,
+    UnsupportedActivation,
+    UnsupportedLayer,
+)
+from .io import load, load_network, load_npz, save_npz
+from .network import Dense, InputNormalization, Network
+
+__all__ = [
+    "Activation", "MLPBlock", "Dense", "InputNormalization", "Network",
+    "Hypercube", "Box", "LinfBall", "Polytope", "PointSet", "check_domain",
+    "junta_block", "parity_block", "stack", "planted_sparse", "PlantedBlock", "random_block", "sign_patterns",
+    "load", "load_network", "load_npz", "save_npz",
+    "SparsecertError", "InvalidArgument", "ShapeError", "NonFiniteError", "UnsupportedActivation",
+    "DomainError", "ModelFormatError", "UnsupportedLayer", "MissingDependency", "SolverError", "SoundnessError",
+]

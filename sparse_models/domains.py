@@ -1,0 +1,383 @@
+"""Input domains on which sparsity is proved: cubes, boxes, balls, polytopes, point sets.
+
+Each domain has ``dim``, ``contains(x)`` (exact, in rational arithmetic where rounding
+could matter) and ``sample(rng, size)``. Finite domains (:class:`Hypercube`,
+:class:`PointSet`) also have ``size`` and ``chunks(...)``, which enumerate every point in
+memory-bounded pieces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Iterator, Union
+
+import numpy as np
+
+from ._validate import as_count, as_finite_float, as_float64
+from .errors import DomainError, InvalidArgument, ShapeError
+
+MAX_ENUMERATION_DIM = 26
+DEFAULT_CHUNK = 1 << 16
+
+
+def _point(domain_dim: int, x: Any) -> np.ndarray:
+    arr = as_float64("point", x, ndim=1)
+    if arr.shape[0] != domain_dim:
+        raise ShapeError(f"point has {arr.shape[0]} coordinates but the domain has dimension {domain_dim}")
+    return arr
+
+
+def _rng(rng: Any) -> np.random.Generator:
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or isinstance(rng, (int, np.integer)):
+        return np.random.default_rng(rng)
+    raise InvalidArgument(f"rng must be a numpy Generator or an integer seed, got {rng!r}")
+
+
+@dataclass(frozen=True, eq=False)
+class Hypercube:
+    """The discrete cube {lo, hi}^n; ``values=(-1, 1)`` is the paper's domain, ``(0, 1)`` the binary one.
+
+    Enumeration follows THEORY.md §1: point r has x_j = hi when bit j of r is 0 and
+    x_j = lo when it is 1, so for (-1, 1) x_j = 1 - 2 bit_j(r).
+    """
+
+    n: int
+    values: tuple[float, float] = (-1.0, 1.0)
+
+    def __init__(self, n: int, values: tuple[float, float] = (-1, 1)) -> None:
+        n = as_count("n", n, low=1)
+        if not isinstance(values, (tuple, list)) or len(values) != 2:
+            raise DomainError(f"hypercube values must be a pair such as (-1, 1) or (0, 1), got {values!r}")
+        lo, hi = (as_finite_float("hypercube value", v) for v in values)
+        if not lo < hi:
+            raise DomainError(f"hypercube values must be increasing and distinct, got {values!r}")
+        object.__setattr__(self, "n", n)
+        object.__setattr__(self, "values", (lo, hi))
+
+    @property
+    def dim(self) -> int:
+        return self.n
+
+    @property
+    def lo(self) -> float:
+        return self.values[0]
+
+    @property
+    def hi(self) -> float:
+        return self.values[1]
+
+    @property
+    def size(self) -> int:
+        return 1 << self.n
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """The enclosing box, as (lower, upper)."""
+        return np.full(self.n, self.lo), np.full(self.n, self.hi)
+
+    def contains(self, x: Any) -> bool:
+        arr = _point(self.n, x)
+        return bool(np.all((arr == self.lo) | (arr == self.hi)))
+
+    def point(self, index: int) -> np.ndarray:
+        """The point with enumeration index ``index``."""
+        index = as_count("index", index, low=0, high=self.size - 1)
+        bits = (index >> np.arange(self.n)) & 1
+        return np.where(bits == 0, self.hi, self.lo).astype(np.float64)
+
+    def index_of(self, x: Any) -> int:
+        arr = _point(self.n, x)
+        if not self.contains(arr):
+            raise DomainError(f"point {arr.tolist()} is not a vertex of {self!r}")
+        return int(sum(1 << j for j in range(self.n) if arr[j] == self.lo))
+
+    def sample(self, rng: Any = None, size: int = 1) -> np.ndarray:
+        g = _rng(rng)
+        size = as_count("size", size, low=0)
+        bits = g.integers(0, 2, size=(size, self.n))
+        return np.where(bits == 0, self.hi, self.lo).astype(np.float64)
+
+    def chunks(self, chunk_size: int = DEFAULT_CHUNK) -> Iterator[tuple[int, np.ndarray]]:
+        """Yield (first index, points) for every point, at most ``chunk_size`` at a time."""
+        if self.n > MAX_ENUMERATION_DIM:
+            raise DomainError(
+                f"enumerating {{{self.lo:g},{self.hi:g}}}^{self.n} ({self.size} points) is beyond the limit"
+                f" n <= {MAX_ENUMERATION_DIM}; use a solver-based method instead"
+            )
+        chunk_size = as_count("chunk_size", chunk_size, low=1)
+        shifts = np.arange(self.n, dtype=np.int64)
+        for start in range(0, self.size, chunk_size):
+            idx = np.arange(start, min(start + chunk_size, self.size), dtype=np.int64)
+            bits = (idx[:, None] >> shifts) & 1
+            yield start, np.where(bits == 0, self.hi, self.lo).astype(np.float64)
+
+    def __repr__(self) -> str:
+        lo, hi = (int(v) if float(v).is_integer() else v for v in self.values)
+        return f"Hypercube(n={self.n}, values=({lo}, {hi}))"
+
+
+@dataclass(frozen=True, eq=False)
+class Box:
+    """The axis-aligned box lower <= x <= upper (closed; lower == upper allowed)."""
+
+    lower: np.ndarray
+    upper: np.ndarray
+
+    def __init__(self, lower: Any, upper: Any) -> None:
+        lo = as_float64("box lower", lower, ndim=1)
+        hi = as_float64("box upper", upper, ndim=1)
+        if lo.shape != hi.shape:
+            raise ShapeError(f"box lower has shape {lo.shape} but upper has {hi.shape}")
+        if lo.size == 0:
+            raise DomainError("a box needs at least one coordinate")
+        bad = np.flatnonzero(lo > hi)
+        if bad.size:
+            j = int(bad[0])
+            raise DomainError(f"empty box: lower[{j}]={lo[j]!r} > upper[{j}]={hi[j]!r}")
+        object.__setattr__(self, "lower", lo)
+        object.__setattr__(self, "upper", hi)
+
+    @classmethod
+    def uniform(cls, n: int, lo: float, hi: float) -> "Box":
+        """The box [lo, hi]^n."""
+        n = as_count("n", n, low=1)
+        return cls(np.full(n, as_finite_float("lo", lo)), np.full(n, as_finite_float("hi", hi)))
+
+    @property
+    def dim(self) -> int:
+        return int(self.lower.shape[0])
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.lower, self.upper
+
+    def exact_bounds(self) -> tuple[list[Fraction], list[Fraction]]:
+        return [Fraction(float(v)) for v in self.lower], [Fraction(float(v)) for v in self.upper]
+
+    def contains(self, x: Any) -> bool:
+        arr = _point(self.dim, x)
+        return bool(np.all((arr >= self.lower) & (arr <= self.upper)))
+
+    def sample(self, rng: Any = None, size: int = 1) -> np.ndarray:
+        g = _rng(rng)
+        size = as_count("size", size, low=0)
+        return np.clip(g.uniform(self.lower, self.upper, size=(size, self.dim)), self.lower, self.upper)
+
+    def __repr__(self) -> str:
+        if np.all(self.lower == self.lower[0]) and np.all(self.upper == self.upper[0]):
+            return f"Box.uniform({self.dim}, {self.lower[0]:g}, {self.upper[0]:g})"
+        return f"Box(dim={self.dim})"
+
+
+@dataclass(frozen=True, eq=False)
+class LinfBall:
+    """{x : |x - center|_inf <= radius}, optionally intersected with a box ``within``.
+
+    The bounds center +- radius are kept exact (rationals); :meth:`bounds` gives the
+    smallest float box that contains the exact one (rounded outward).
+    """
+
+    center: np.ndarray
+    radius: float
+    within: Box | None = None
+
+    def __init__(self, center: Any, radius: float, within: Box | None = None) -> None:
+        c = as_float64("ball center", center, ndim=1)
+        if c.size == 0:
+            raise DomainError("a ball needs at least one coordinate")
+        r = as_finite_float("radius", radius)
+        if r < 0:
+            raise DomainError(f"ball radius must be >= 0, got {radius!r}")
+        if within is not None:
+            if not isinstance(within, Box):
+                raise DomainError(f"within must be a Box or None, got {type(within).__name__}")
+            if within.dim != c.size:
+                raise ShapeError(f"ball center has dimension {c.size} but the box `within` has {within.dim}")
+        object.__setattr__(self, "center", c)
+        object.__setattr__(self, "radius", r)
+        object.__setattr__(self, "within", within)
+        lo, hi = self.exact_bounds()
+        for j, (a, b) in enumerate(zip(lo, hi)):
+            if a > b:
+                raise DomainError(f"the ball around the centre does not meet the box `within` (coordinate {j} is empty)")
+
+    @property
+    def dim(self) -> int:
+        return int(self.center.shape[0])
+
+    def exact_bounds(self) -> tuple[list[Fraction], list[Fraction]]:
+        r = Fraction(self.radius)
+        lo = [Fraction(float(c)) - r for c in self.center]
+        hi = [Fraction(float(c)) + r for c in self.center]
+        if self.within is not None:
+            wl, wh = self.within.exact_bounds()
+            lo = [max(a, b) for a, b in zip(lo, wl)]
+            hi = [min(a, b) for a, b in zip(hi, wh)]
+        return lo, hi
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Float box enclosing the exact ball (outward rounding)."""
+        lo, hi = self.exact_bounds()
+        return np.array([_round_down(v) for v in lo]), np.array([_round_up(v) for v in hi])
+
+    def inner_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Largest float box inside the exact ball (inward rounding)."""
+        lo, hi = self.exact_bounds()
+        return np.array([_round_up(v) for v in lo]), np.array([_round_down(v) for v in hi])
+
+    def contains(self, x: Any) -> bool:
+        arr = _point(self.dim, x)
+        lo, hi = self.exact_bounds()
+        return all(a <= Fraction(float(v)) <= b for v, a, b in zip(arr, lo, hi))
+
+    def sample(self, rng: Any = None, size: int = 1) -> np.ndarray:
+        g = _rng(rng)
+        size = as_count("size", size, low=0)
+        lo, hi = self.inner_bounds()
+        return np.clip(g.uniform(lo, hi, size=(size, self.dim)), lo, hi)
+
+    def __repr__(self) -> str:
+        extra = ", within=Box" if self.within is not None else ""
+        return f"LinfBall(dim={self.dim}, radius={self.radius:g}{extra})"
+
+
+def _round_down(q: Fraction) -> float:
+    f = float(q)  # correctly rounded to nearest
+    return f if Fraction(f) <= q else float(np.nextafter(f, -np.inf))
+
+
+def _round_up(q: Fraction) -> float:
+    f = float(q)
+    return f if Fraction(f) >= q else float(np.nextafter(f, np.inf))
+
+
+@dataclass(frozen=True, eq=False)
+class Polytope:
+    """{x : A x <= c}. Emptiness and boundedness are decided by the solvers when needed."""
+
+    A: np.ndarray
+    c: np.ndarray
+
+    def __init__(self, A: Any, c: Any) -> None:
+        Aa = as_float64("polytope A", A, ndim=2)
+        ca = as_float64("polytope c", c, ndim=1)
+        if Aa.shape[0] != ca.shape[0]:
+            raise ShapeError(f"polytope A has {Aa.shape[0]} rows but c has {ca.shape[0]} entries")
+        if Aa.shape[1] == 0:
+            raise DomainError("a polytope needs at least one coordinate")
+        object.__setattr__(self, "A", Aa)
+        object.__setattr__(self, "c", ca)
+
+    @classmethod
+    def from_box(cls, box: Box) -> "Polytope":
+        eye = np.eye(box.dim)
+        return cls(np.vstack([eye, -eye]), np.concatenate([box.upper, -box.lower]))
+
+    @property
+    def dim(self) -> int:
+        return int(self.A.shape[1])
+
+    def contains(self, x: Any) -> bool:
+        arr = _point(self.dim, x)
+        xs = [Fraction(float(v)) for v in arr]
+        for i in range(self.A.shape[0]):
+            lhs = sum((Fraction(float(a)) * v for a, v in zip(self.A[i], xs) if a), Fraction(0))
+            if lhs > Fraction(float(self.c[i])):
+                return False
+        return True
+
+    def sample(self, rng: Any = None, size: int = 1, *, burn_in: int = 200) -> np.ndarray:
+        """Hit-and-run samples (approximately uniform); needs a bounded polytope with interior."""
+        g = _rng(rng)
+        size = as_count("size", size, low=0)
+        x = self._interior_point()
+        out = np.empty((size, self.dim))
+        for t in range(burn_in + size):
+            d = g.normal(size=self.dim)
+            d /= np.linalg.norm(d)
+            Ad = self.A @ d
+            slack = self.c - self.A @ x
+            with np.errstate(divide="ignore", invalid="ignore"):
+                steps = slack / Ad
+            hi = np.min(steps[Ad > 1e-15], initial=np.inf)
+            lo = np.max(steps[Ad < -1e-15], initial=-np.inf)
+            if not (np.isfinite(hi) and np.isfinite(lo)):
+                raise DomainError("cannot sample an unbounded polytope; add bounds on every coordinate")
+            x = x + g.uniform(lo, hi) * d
+            if t >= burn_in:
+                out[t - burn_in] = x
+        return out
+
+    def _interior_point(self) -> np.ndarray:
+        try:
+            from scipy.optimize import linprog
+        except ImportError as exc:  # pragma: no cover
+            raise DomainError("sampling a polytope needs scipy (pip install scipy)") from exc
+        norms = np.linalg.norm(self.A, axis=1)
+        cost = np.zeros(self.dim + 1)
+        cost[-1] = -1.0  # maximise the inscribed ball radius (Chebyshev centre)
+        res = linprog(cost, A_ub=np.hstack([self.A, norms[:, None]]), b_ub=self.c,
+                      bounds=[(None, None)] * self.dim + [(0, 1e6)], method="highs")
+        if res.status != 0 or res.x[-1] <= 0:
+            raise DomainError("the polytope is empty, unbounded or has no interior; cannot sample it")
+        return res.x[:-1]
+
+    def __repr__(self) -> str:
+        return f"Polytope(dim={self.dim}, constraints={self.A.shape[0]})"
+
+
+@dataclass(frozen=True, eq=False)
+class PointSet:
+    """A finite data set: the rows of X."""
+
+    X: np.ndarray
+
+    def __init__(self, X: Any) -> None:
+        arr = as_float64("point set X", X, ndim=2)
+        if arr.shape[0] == 0 or arr.shape[1] == 0:
+            raise DomainError(f"a point set needs at least one point of dimension >= 1, got shape {arr.shape}")
+        object.__setattr__(self, "X", arr)
+
+    @property
+    def dim(self) -> int:
+        return int(self.X.shape[1])
+
+    @property
+    def size(self) -> int:
+        return int(self.X.shape[0])
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.X.min(axis=0), self.X.max(axis=0)
+
+    def contains(self, x: Any) -> bool:
+        arr = _point(self.dim, x)
+        return bool(np.any(np.all(self.X == arr, axis=1)))
+
+    def sample(self, rng: Any = None, size: int = 1) -> np.ndarray:
+        g = _rng(rng)
+        size = as_count("size", size, low=0)
+        return self.X[g.integers(0, self.size, size=size)]
+
+    def chunks(self, chunk_size: int = DEFAULT_CHUNK) -> Iterator[tuple[int, np.ndarray]]:
+        chunk_size = as_count("chunk_size", chunk_size, low=1)
+        for start in range(0, self.size, chunk_size):
+            yield start, self.X[start:start + chunk_size]
+
+    def __repr__(self) -> str:
+        return f"PointSet(size={self.size}, dim={self.dim})"
+
+
+Domain = Union[Hypercube, Box, LinfBall, Polytope, PointSet]
+DOMAIN_TYPES = (Hypercube, Box, LinfBall, Polytope, PointSet)
+
+
+def check_domain(domain: Any, n: int) -> Domain:
+    """Validate that ``domain`` is a sparsecert domain of dimension n."""
+    if not isinstance(domain, DOMAIN_TYPES):
+        raise DomainError(
+            f"expected a domain (Hypercube, Box, LinfBall, Polytope, PointSet), got {type(domain).__name__}"
+        )
+    if domain.dim != n:
+        raise ShapeError(f"the domain has dimension {domain.dim} but the block takes n={n} inputs")
+    return domain

@@ -1,0 +1,84 @@
+"""Exact arithmetic on float64 data: every float64 is a dyadic rational.
+
+Conversions go through ``Fraction(float)`` or ``float.as_integer_ratio``, never through
+strings or rounding. Rows are scaled by a power of two to integers, which preserves the
+sign of every pre-activation and so every activity decision.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Iterable, Sequence
+
+import numpy as np
+
+U = 2.0**-53  # unit roundoff of float64
+TINY = 2.0**-1074  # smallest positive subnormal
+
+
+def frac(value: float) -> Fraction:
+    """The exact rational value of a float64."""
+    return Fraction(float(value))
+
+
+def fracs(values: Iterable[float]) -> list[Fraction]:
+    return [Fraction(float(v)) for v in values]
+
+
+def _exponent_needed(value: float) -> int:
+    """Smallest e >= 0 with value * 2**e an integer."""
+    num, den = float(value).as_integer_ratio()
+    return den.bit_length() - 1  # den is a power of two
+
+
+def integer_row(weights: Sequence[float], constant: float, extra: Sequence[float] = ()) -> tuple[list[int], int, int]:
+    """Scale (weights, constant, *extra) by one power of two 2**e to integers.
+
+    Returns (integer weights, integer constant, e). ``extra`` values are scaled with
+    the same factor and appended to the weights list (used for tau).
+    """
+    vals = [float(v) for v in weights] + [float(constant)] + [float(v) for v in extra]
+    e = max((_exponent_needed(v) for v in vals), default=0)
+    scale = 1 << e
+    ints = []
+    for v in vals:
+        num, den = v.as_integer_ratio()
+        ints.append(num * (scale // den))
+    k = len(weights)
+    return ints[:k] + ints[k + 1:], ints[k], e
+
+
+def exact_pre_activations(W: np.ndarray, b: np.ndarray, x: Sequence) -> list[Fraction]:
+    """z = W x + b in exact rational arithmetic (x may hold floats or Fractions)."""
+    xs = [v if isinstance(v, Fraction) else Fraction(float(v)) for v in x]
+    out = []
+    for i in range(W.shape[0]):
+        row = W[i]
+        total = Fraction(float(b[i]))
+        for j, xj in enumerate(xs):
+            if xj and row[j]:
+                total += Fraction(float(row[j])) * xj
+        out.append(total)
+    return out
+
+
+def exact_active(W: np.ndarray, b: np.ndarray, x: Sequence, tau: float = 0.0) -> list[int]:
+    """Indices of units with z_i(x) > tau, decided exactly."""
+    t = Fraction(float(tau))
+    return [i for i, z in enumerate(exact_pre_activations(W, b, x)) if z > t]
+
+
+def rounding_margin(W: np.ndarray, b: np.ndarray, x_abs_max: np.ndarray | float, tau: float = 0.0) -> np.ndarray:
+    """Per-unit bound on |fl(W x + b) - (W x + b) - ...| for any summation order.
+
+    For |x_j| <= x_abs_max[j], the float64 value of z_i (matrix product then bias, any
+    order, with or without FMA) differs from the exact value by at most
+    gamma_{n+1} * (sum_j |w_ij| |x_j| + |b_i|) plus an underflow term; comparing with tau
+    adds |tau|*U. A unit whose float z is farther than this from tau is decided
+    correctly in floating point.
+    """
+    n = W.shape[1]
+    gamma = (n + 2) * U / (1 - (n + 2) * U)
+    mag = np.abs(W) @ np.broadcast_to(np.abs(np.asarray(x_abs_max, dtype=np.float64)), (n,)) + np.abs(b)
+    # 2x safety factor on the relative part; absolute part covers subnormal underflow in n products
+    return 2.0 * gamma * mag * (1 + 4 * U) + (n + 2) * 2 * TINY + 2 * abs(tau) * U

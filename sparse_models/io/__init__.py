@@ -1,0 +1,67 @@
+"""Model files in and out. :func:`load` picks the reader by file suffix.
+
+Supported: the native ``.npz`` (format ``sparsecert-mlp/1``), ``.safetensors``, ``.onnx``,
+PyTorch state dicts (``.pt``/``.pth``, read with ``weights_only=True``), and ``.nnet``.
+Nothing here unpickles untrusted data.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..block import MLPBlock
+from ..errors import ModelFormatError
+from ..network import Network
+from .native import FORMAT, load_npz, save_npz
+
+__all__ = ["FORMAT", "load", "load_network", "load_npz", "save_npz"]
+
+_READERS = {
+    ".npz": ("native", "load_npz_network"),
+    ".safetensors": ("safetensors_io", "load_safetensors_network"),
+    ".onnx": ("onnx_io", "load_onnx_network"),
+    ".pt": ("torch_io", "load_torch_network"),
+    ".pth": ("torch_io", "load_torch_network"),
+    ".nnet": ("nnet", "load_nnet_network"),
+}
+
+
+def load_network(path: "str | os.PathLike[str]") -> Network:
+    """Read any supported model file as a :class:`Network` (a block is a one-hidden-layer network)."""
+    import importlib
+
+    path = Path(path)
+    if not path.exists():
+        raise ModelFormatError(f"{path}: no such file")
+    if path.is_dir():
+        raise ModelFormatError(f"{path}: is a directory, not a model file")
+    suffix = path.suffix.lower()
+    if suffix not in _READERS:
+        raise ModelFormatError(
+            f"{path}: unknown model suffix {suffix or '(none)'!r}; supported: {', '.join(sorted(_READERS))}")
+    module, func = _READERS[suffix]
+    reader = getattr(importlib.import_module(f"{__name__}.{module}"), func)
+    return reader(path)
+
+
+def load(path: "str | os.PathLike[str]", layer: int | None = None) -> MLPBlock:
+    """Read a model file as an :class:`MLPBlock`.
+
+    For a network with several hidden layers, ``layer`` chooses the hidden layer whose
+    block is returned (inputs: the previous layer's activations); it is required then.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ModelFormatError(f"{path}: no such file")
+    if path.suffix.lower() == ".npz" and layer in (None, 0):
+        return load_npz(path)
+    net = load_network(path)
+    if layer is None:
+        if net.hidden_layers != 1:
+            raise ModelFormatError(
+                f"{path}: the network has {net.hidden_layers} hidden layers; pass layer=0..{net.hidden_layers - 1}"
+                " (CLI: --layer) to choose one")
+        layer = 0
+    block = net.layer_block(layer)
+    return block.replace(name=f"{path.stem}" + (f"[layer {layer}]" if net.hidden_layers > 1 else ""))

@@ -1,0 +1,149 @@
+"""Deep feed-forward networks: alternating affine layers and activations.
+
+A :class:`Network` is what loaders produce from multi-layer files (ONNX, PyTorch,
+``.nnet``). Its hidden layer l is the pre-activation of affine layer l; the last affine
+layer is the output and has no activation. ``layer_block(l)`` gives the two-layer
+:class:`MLPBlock` around hidden layer l, whose inputs are the activations of layer l-1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from ._validate import as_count, as_float64
+from .activations import Activation
+from .block import MLPBlock
+from .errors import InvalidArgument, ShapeError
+
+
+@dataclass(frozen=True, eq=False)
+class Dense:
+    """y = W x + b, then the activation (None for the output layer)."""
+
+    W: np.ndarray
+    b: np.ndarray
+    activation: Activation | None = None
+
+    def __init__(self, W: Any, b: Any, activation: "str | Activation | None" = None) -> None:
+        Wa = as_float64("layer W", W, ndim=2)
+        ba = as_float64("layer b", b, ndim=1)
+        if ba.shape != (Wa.shape[0],):
+            raise ShapeError(f"layer bias has shape {ba.shape} but W has {Wa.shape[0]} rows")
+        object.__setattr__(self, "W", Wa)
+        object.__setattr__(self, "b", ba)
+        object.__setattr__(self, "activation", None if activation is None else Activation.parse(activation))
+
+
+@dataclass(frozen=True, eq=False)
+class InputNormalization:
+    """x -> (clip(x, lower, upper) - mean) / range, as in the ``.nnet`` header."""
+
+    lower: np.ndarray
+    upper: np.ndarray
+    mean: np.ndarray
+    range: np.ndarray
+
+    def __init__(self, lower: Any, upper: Any, mean: Any, range: Any) -> None:  # noqa: A002
+        arrs = [as_float64(nm, v, ndim=1) for nm, v in
+                (("input lower", lower), ("input upper", upper), ("input mean", mean), ("input range", range))]
+        if len({a.shape for a in arrs}) != 1:
+            raise ShapeError("input normalisation arrays must all have one shape")
+        if np.any(arrs[3] == 0):
+            raise InvalidArgument("input normalisation range must be nonzero")
+        for name, a in zip(("lower", "upper", "mean", "range"), arrs):
+            object.__setattr__(self, name, a)
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        return (np.clip(X, self.lower, self.upper) - self.mean) / self.range
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """A feed-forward network: ``layers[:-1]`` are hidden (with activations), ``layers[-1]`` the output."""
+
+    layers: tuple[Dense, ...]
+    normalization: InputNormalization | None = None
+    output_mean: float = 0.0
+    output_range: float = 1.0
+    name: str = ""
+
+    def __init__(self, layers: Sequence[Dense], normalization: InputNormalization | None = None,
+                 output_mean: float = 0.0, output_range: float = 1.0, name: str = "") -> None:
+        layers = tuple(layers)
+        if len(layers) < 1:
+            raise InvalidArgument("a network needs at least one layer")
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Dense):
+                raise InvalidArgument(f"layer {i} is a {type(layer).__name__}, not a Dense layer")
+            if i and layer.W.shape[1] != layers[i - 1].W.shape[0]:
+                raise ShapeError(
+                    f"layer {i} takes {layer.W.shape[1]} inputs but layer {i - 1} gives {layers[i - 1].W.shape[0]}")
+            if i < len(layers) - 1 and layer.activation is None:
+                raise InvalidArgument(f"hidden layer {i} has no activation; merge consecutive affine layers first")
+        if normalization is not None and normalization.mean.shape[0] != layers[0].W.shape[1]:
+            raise ShapeError("input normalisation does not match the first layer's input size")
+        object.__setattr__(self, "layers", layers)
+        object.__setattr__(self, "normalization", normalization)
+        object.__setattr__(self, "output_mean", float(output_mean))
+        object.__setattr__(self, "output_range", float(output_range))
+        object.__setattr__(self, "name", name)
+
+    @property
+    def n(self) -> int:
+        return int(self.layers[0].W.shape[1])
+
+    @property
+    def hidden_layers(self) -> int:
+        """Number of hidden layers (affine + activation); the output layer is not counted."""
+        last = self.layers[-1]
+        return len(self.layers) - (1 if last.activation is None else 0)
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        return tuple(int(layer.W.shape[0]) for layer in self.layers[: self.hidden_layers])
+
+    def _inputs(self, X: Any) -> tuple[np.ndarray, bool]:
+        arr = as_float64("input", X)
+        single = arr.ndim == 1
+        arr = arr[None, :] if single else arr
+        if arr.ndim != 2 or arr.shape[1] != self.n:
+            raise ShapeError(f"inputs must have shape ({self.n},) or (N, {self.n}), got {np.shape(X)}")
+        return arr, single
+
+    def pre_activations(self, X: Any, normalize: bool = True) -> list[np.ndarray]:
+        """Pre-activations of every hidden layer, in float64."""
+        h, single = self._inputs(X)
+        if normalize and self.normalization is not None:
+            h = self.normalization(h)
+        out = []
+        for layer in self.layers[: self.hidden_layers]:
+            z = h @ layer.W.T + layer.b
+            out.append(z[0] if single else z)
+            h = layer.activation(z)
+        return out
+
+    def forward(self, X: Any, normalize: bool = True) -> np.ndarray:
+        """Network output (raw: the .nnet output de-normalisation is not applied)."""
+        h, single = self._inputs(X)
+        if normalize and self.normalization is not None:
+            h = self.normalization(h)
+        for layer in self.layers:
+            h = h @ layer.W.T + layer.b
+            if layer.activation is not None:
+                h = layer.activation(h)
+        return h[0] if single else h
+
+    def layer_block(self, layer: int) -> MLPBlock:
+        """The two-layer block whose hidden layer is ``layer`` (inputs: the previous layer's activations)."""
+        layer = as_count("layer", layer, low=0, high=self.hidden_layers - 1)
+        hid = self.layers[layer]
+        nxt = self.layers[layer + 1] if layer + 1 < len(self.layers) else None
+        W2 = None if nxt is None else nxt.W
+        b2 = None if nxt is None else nxt.b
+        return MLPBlock(hid.W, hid.b, W2, b2, hid.activation, name=f"{self.name or 'network'}[layer {layer}]")
+
+    def __repr__(self) -> str:
+        return f"<Network {self.name!r} n={self.n} hidden={list(self.widths)}>"

@@ -1,0 +1,141 @@
+"""Presolve: exact per-unit range of z_i over the domain, classifying units as
+always-off (max z_i <= tau), always-on (min z_i > tau) or undecided.
+
+Closed forms for hypercubes, boxes and balls (computed in float64 with a rigorous
+rounding margin, re-decided in rational arithmetic near tau), exact LPs for polytopes,
+exact evaluation for point sets. Only undecided units reach a solver.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, Polytope, check_domain
+from sparse_models.errors import DomainError
+from sparse_models.exact import rounding_margin
+
+from .exact_eval import exact_active_mask
+
+
+@dataclass(frozen=True, eq=False)
+class UnitRanges:
+    """Per-unit bounds on z over a domain; classifications are exact."""
+
+    lower: np.ndarray  # float approximation of min z_i (for reports)
+    upper: np.ndarray  # float approximation of max z_i (+inf when unbounded)
+    always_off: np.ndarray  # bool: proved max z_i <= tau
+    always_on: np.ndarray  # bool: proved min z_i > tau
+
+    @property
+    def undecided(self) -> np.ndarray:
+        return ~(self.always_off | self.always_on)
+
+    @property
+    def n_off(self) -> int:
+        return int(self.always_off.sum())
+
+    @property
+    def n_on(self) -> int:
+        return int(self.always_on.sum())
+
+    @property
+    def n_undecided(self) -> int:
+        return int(self.undecided.sum())
+
+
+def _exact_box_extreme(w: np.ndarray, b: float, lo: list[Fraction], hi: list[Fraction], upper: bool) -> Fraction:
+    total = Fraction(float(b))
+    for j in np.flatnonzero(w):
+        wj = Fraction(float(w[j]))
+        pick_hi = (wj > 0) == upper
+        total += wj * (hi[j] if pick_hi else lo[j])
+    return total
+
+
+def box_ranges(W: np.ndarray, b: np.ndarray, lo_f: np.ndarray, hi_f: np.ndarray,
+               lo_exact: list[Fraction], hi_exact: list[Fraction], tau: float) -> UnitRanges:
+    """Ranges of z = W x + b over the box [lo, hi] (exact bounds given as Fractions)."""
+    Wp, Wn = np.maximum(W, 0.0), np.minimum(W, 0.0)
+    upper = Wp @ hi_f + Wn @ lo_f + b
+    lower = Wp @ lo_f + Wn @ hi_f + b
+    margin = rounding_margin(W, b, np.maximum(np.abs(lo_f), np.abs(hi_f)), tau)
+    off = upper - tau < 0  # provisional; re-decided below near tau
+    on = lower - tau > 0
+    t = Fraction(float(tau))
+    for i in np.flatnonzero(~(np.abs(upper - tau) > margin)):
+        off[i] = _exact_box_extreme(W[i], b[i], lo_exact, hi_exact, True) <= t
+    for i in np.flatnonzero(~(np.abs(lower - tau) > margin)):
+        on[i] = _exact_box_extreme(W[i], b[i], lo_exact, hi_exact, False) > t
+    return UnitRanges(lower, upper, off, on)
+
+
+def _polytope_ranges(block: MLPBlock, domain: Polytope, tau: float) -> UnitRanges:
+    import z3
+
+    from .z3_helpers import rational_linear, real_vars, z3_fraction
+
+    x = real_vars("x", domain.dim)
+    base = []
+    for i in range(domain.A.shape[0]):
+        base.append(rational_linear(domain.A[i], x) <= z3_fraction(Fraction(float(domain.c[i]))))
+    check = z3.Solver()
+    check.add(*base)
+    if check.check() == z3.unsat:
+        raise DomainError("the polytope A x <= c is empty")
+    s = block.s
+    lower, upper = np.empty(s), np.empty(s)
+    off, on = np.zeros(s, bool), np.zeros(s, bool)
+    t = Fraction(float(tau))
+    for i in range(s):
+        zi = rational_linear(block.W1[i], x) + z3_fraction(Fraction(float(block.b1[i])))
+        for sense in ("max", "min"):
+            opt = z3.Optimize()
+            opt.add(*base)
+            h = opt.maximize(zi) if sense == "max" else opt.minimize(zi)
+            opt.check()
+            val = opt.upper(h) if sense == "max" else opt.lower(h)
+            bounded = z3.is_rational_value(val)
+            if sense == "max":
+                upper[i] = float(val.as_fraction()) if bounded else np.inf
+                off[i] = bounded and val.as_fraction() <= t
+            else:
+                lower[i] = float(val.as_fraction()) if bounded else -np.inf
+                on[i] = bounded and val.as_fraction() > t
+    return UnitRanges(lower, upper, off, on)
+
+
+def unit_ranges(block: MLPBlock, domain, tau: float = 0.0) -> UnitRanges:
+    """Exact classification of every unit over ``domain``."""
+    check_domain(domain, block.n)
+    W, b = block.W1, block.b1
+    if isinstance(domain, Hypercube):
+        lo_f, hi_f = domain.bounds()
+        lo_e = [Fraction(domain.lo)] * domain.n
+        hi_e = [Fraction(domain.hi)] * domain.n
+        return box_ranges(W, b, lo_f, hi_f, lo_e, hi_e, tau)
+    if isinstance(domain, Box):
+        lo_e, hi_e = domain.exact_bounds()
+        return box_ranges(W, b, domain.lower, domain.upper, lo_e, hi_e, tau)
+    if isinstance(domain, LinfBall):
+        lo_e, hi_e = domain.exact_bounds()
+        lo_f, hi_f = domain.bounds()
+        return box_ranges(W, b, lo_f, hi_f, lo_e, hi_e, tau)
+    if isinstance(domain, PointSet):
+        off = np.ones(block.s, bool)
+        on = np.ones(block.s, bool)
+        lower = np.full(block.s, np.inf)
+        upper = np.full(block.s, -np.inf)
+        for _, X in domain.chunks(1 << 14):
+            mask, _ = exact_active_mask(block, X, tau)
+            off &= ~mask.any(axis=0)
+            on &= mask.all(axis=0)
+            Z = X @ W.T + b
+            lower = np.minimum(lower, Z.min(axis=0))
+            upper = np.maximum(upper, Z.max(axis=0))
+        return UnitRanges(lower, upper, off, on)
+    if isinstance(domain, Polytope):
+        return _polytope_ranges(block, domain, tau)
+    raise DomainError(f"no presolve for domain {domain!r}")  # pragma: no cover
