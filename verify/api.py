@@ -1,0 +1,363 @@
+"""max_active and check_sparsity: exact answers with witnesses, anytime bounds, UNKNOWN on timeout.
+
+The pipeline: presolve (units always off / always on / undecided) -> a fast lower bound
+(sampling and local search, re-checked exactly) -> cheap upper bounds (implied literals
+and a clique cover on cubes) -> independent groups of units -> per group, exact
+enumeration when the group's cube is small, else the solver backend asked "at least
+c+1?" until UNSAT. Every count that is claimed comes with a point re-checked exactly.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, Polytope, check_domain
+from sparse_models._validate import as_count, as_finite_float
+from sparse_models.errors import InvalidArgument, SoundnessError
+
+from .backends import make_backend
+from .backends.base import CubeQuery, RealQuery
+from .enumerate import enumerate_cube
+from .exact_eval import exact_active_mask
+from .exclusions import analyse_cube, independent_groups, row_coords, subrows
+from .integer_form import IntegerRows, cube_rows, real_rows
+from .presolve import UnitRanges, unit_ranges
+from .results import MaxActive, Stats, Unknown, Verified, Violated, Witness
+from .search import box_search, cube_search
+from .witness import witness_at, witness_from_rational
+
+ENUM_MAX_COORDS = 22  # enumerate a group's cube when it has at most this many coordinates ...
+ENUM_MAX_WORK = 2**33  # ... and 2^coords * rows stays below this
+METHODS = ("auto", "enumerate", "z3")
+
+
+@dataclass
+class _Group:
+    rows: IntegerRows
+    coords: np.ndarray
+    lower: int = 0
+    upper: int = 0
+    point: dict[int, Fraction] = field(default_factory=dict)  # coordinate -> value attaining ``lower``
+    done: bool = False
+
+
+class _Timeout(Exception):
+    pass
+
+
+class _Engine:
+    """One max-active computation; ``stop_above``/``stop_at_most`` turn it into a k-check."""
+
+    def __init__(self, block: MLPBlock, domain: Any, tau: float, timeout: float | None, method: str,
+                 presolve: bool, seed: int, backend: str) -> None:
+        if not isinstance(block, MLPBlock):
+            raise InvalidArgument(f"expected an MLPBlock, got {type(block).__name__}; load models with sparse_models.load")
+        check_domain(domain, block.n)
+        self.block, self.domain = block, domain
+        self.tau = as_finite_float("tau", tau)
+        if timeout is not None:
+            timeout = as_finite_float("timeout", timeout)
+            if timeout <= 0:
+                raise InvalidArgument(f"timeout must be positive seconds (or None), got {timeout}")
+        if method not in METHODS:
+            raise InvalidArgument(f"method must be one of {METHODS}, got {method!r}")
+        self.method, self.seed, self.backend_name = method, seed, backend
+        self.start = time.monotonic()
+        self.deadline = None if timeout is None else self.start + timeout
+        self.calls = 0
+        self.rechecks = 0
+        self.notes: list[str] = []
+        self.ranges = unit_ranges(block, domain, self.tau) if presolve else UnitRanges(
+            np.full(block.s, -np.inf), np.full(block.s, np.inf), np.zeros(block.s, bool), np.zeros(block.s, bool))
+        self.on = self.ranges.n_on
+        self.undecided = np.flatnonzero(self.ranges.undecided)
+
+    # -- helpers -----------------------------------------------------------------
+    def remaining(self) -> float | None:
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def stats(self, method: str) -> Stats:
+        return Stats(time.monotonic() - self.start, self.backend_name if "solver" in method else "numpy", method,
+                     self.block.s, self.ranges.n_off, self.on, int(self.undecided.size), self.calls,
+                     self.rechecks, tuple(self.notes))
+
+    def budget(self, share: float, cap: float) -> float:
+        rem = self.remaining()
+        return cap if rem is None else max(0.0, min(cap, rem * share))
+
+    # -- point sets: direct exact evaluation -------------------------------------------
+    def run_points(self) -> tuple[int, Witness]:
+        best, best_x = -1, None
+        for _, X in self.domain.chunks(1 << 14):
+            mask, rech = exact_active_mask(self.block, X, self.tau)
+            self.rechecks += rech
+            counts = mask.sum(axis=1)
+            i = int(np.argmax(counts))
+            if counts[i] > best:
+                best, best_x = int(counts[i]), X[i]
+        return best, witness_at(self.block, best_x, self.tau)
+
+    # -- cubes ------------------------------------------------------------------------
+    def run_cube(self, stop_above: int | None, stop_at_most: int | None) -> tuple[int, int, Witness, str]:
+        d: Hypercube = self.domain
+        U = self.undecided
+        base_x = np.full(self.block.n, d.lo)
+        if U.size == 0:
+            return self.on, self.on, witness_at(self.block, base_x, self.tau), "presolve"
+        Wu, bu = self.block.W1[U], self.block.b1[U]
+        x0 = cube_search(Wu, bu, d.lo, d.hi, self.tau, seed=self.seed, budget_s=self.budget(0.1, 0.3))
+        rows = cube_rows(self.block.W1, self.block.b1, U, d.lo, d.hi, self.tau)
+        y0 = (x0 == d.hi).astype(np.int64)
+        y0_int = [int(v) for v in y0]
+        groups = []
+        for members in independent_groups(rows):
+            sub = subrows(rows, members)
+            g = _Group(sub, row_coords(sub, list(range(len(sub)))))
+            g.point = {int(j): Fraction(int(y0[j])) for j in g.coords}
+            g.lower = sum(sub.active(r, y0_int) for r in range(len(sub)))
+            g.upper = len(sub)
+            groups.append(g)
+        method = "presolve+search"
+        big = [g for g in groups if not self._enumerable(g)]
+        if big:
+            for g in big:
+                st = analyse_cube(g.rows)
+                g.upper = min(g.upper, st.clique_bound)
+                g.structure = st  # type: ignore[attr-defined]
+        self.groups_hint = tuple(groups)
+        total_lo = lambda: self.on + sum(g.lower for g in groups)  # noqa: E731
+        total_up = lambda: self.on + sum(g.upper for g in groups)  # noqa: E731
+        try:
+            for g in sorted(groups, key=lambda g: (not self._enumerable(g), g.coords.size)):
+                if self._stop(total_lo(), total_up(), stop_above, stop_at_most):
+                    break
+                if g.lower >= g.upper:
+                    continue
+                if self._enumerable(g):
+                    method = "enumeration" if method.startswith("presolve") else method
+                    self._enumerate_group(g, stop_above, total_lo)
+                else:
+                    method = "solver"
+                    self._solve_group(g, stop_above, stop_at_most, total_lo, total_up, CubeQuery(
+                        g.rows, self.block.n, g.structure.implied, g.structure.cliques))  # type: ignore[attr-defined]
+        except _Timeout:
+            self.notes.append("timeout")
+        y = y0.copy()
+        for g in groups:
+            for j, v in g.point.items():
+                y[j] = int(v)
+        x = np.where(y == 1, d.hi, d.lo).astype(np.float64)
+        w = witness_at(self.block, x, self.tau)
+        if w.count < total_lo():
+            raise SoundnessError(f"assembled cube witness has {w.count} active units, fewer than the {total_lo()} claimed")
+        return w.count, max(total_up(), w.count), w, method
+
+    def _enumerable(self, g: _Group) -> bool:
+        if self.method == "z3":
+            return False
+        if self.method == "enumerate":
+            return g.coords.size <= 30
+        return g.coords.size <= ENUM_MAX_COORDS and (1 << int(g.coords.size)) * len(g.rows) <= ENUM_MAX_WORK
+
+    @staticmethod
+    def _stop(lo: int, up: int, stop_above: int | None, stop_at_most: int | None) -> bool:
+        return lo >= up or (stop_above is not None and lo > stop_above) or (stop_at_most is not None and up <= stop_at_most)
+
+    def _enumerate_group(self, g: _Group, stop_above: int | None, total_lo) -> None:
+        d: Hypercube = self.domain
+        local_stop = None if stop_above is None else stop_above - (total_lo() - g.lower)
+        out = enumerate_cube(g.rows, g.coords, self.block.W1, self.block.b1, d.lo, d.hi, self.tau,
+                             stop_above=local_stop, deadline=self.deadline)
+        self.rechecks += out.exact_rechecks
+        if out.best > g.lower:
+            g.lower = out.best
+            g.point = {int(j): Fraction(int(v)) for j, v in zip(g.coords, out.best_y)}
+        if out.complete:
+            g.upper = g.lower
+        elif self.deadline is not None and time.monotonic() > self.deadline:
+            raise _Timeout
+
+    def _solve_group(self, g: _Group, stop_above, stop_at_most, total_lo, total_up, query) -> None:
+        backend = make_backend(self.backend_name, query)
+        while g.lower < g.upper and not self._stop(total_lo(), total_up(), stop_above, stop_at_most):
+            target = g.lower + 1
+            if stop_above is not None and len(self.groups_hint) == 1:
+                target = max(target, stop_above + 1 - self.on)
+            rem = self.remaining()
+            if rem is not None and rem <= 0:
+                raise _Timeout
+            self.calls += 1
+            out = backend.at_least(target, rem)
+            if out.status == "sat":
+                count = self._group_count(g, out.point)
+                if count < target:
+                    raise SoundnessError(f"{backend.name} claimed {target} active units, exact check finds {count}")
+                g.lower = count
+                g.point = self._group_point(g, out.point)
+            elif out.status == "unsat":
+                g.upper = target - 1
+            else:
+                self.notes.append(f"{backend.name}: {out.reason or 'unknown'}")
+                raise _Timeout
+
+    groups_hint: tuple = ()
+
+    def _group_count(self, g: _Group, point) -> int:
+        return sum(g.rows.active(r, point) for r in range(len(g.rows)))
+
+    def _group_point(self, g: _Group, point) -> dict[int, Fraction]:
+        return {int(j): point[j] for j in g.coords}
+
+    # -- real domains -------------------------------------------------------------------
+    def run_real(self, stop_above: int | None, stop_at_most: int | None) -> tuple[int, int, Witness, str]:
+        d = self.domain
+        U = self.undecided
+        if isinstance(d, Polytope):
+            lo_e, hi_e, lo_f, hi_f = self._polytope_box()
+        else:
+            lo_e, hi_e = d.exact_bounds()
+            lo_f, hi_f = (d.inner_bounds() if isinstance(d, LinfBall) else d.bounds())
+        x0 = self._real_start(lo_f, hi_f)
+        if U.size == 0:
+            w = witness_at(self.block, x0, self.tau)
+            return w.count, w.count, w, "presolve"
+        if not isinstance(d, Polytope):
+            x0 = box_search(self.block.W1[U], self.block.b1[U], lo_f, hi_f, self.tau, seed=self.seed,
+                            budget_s=self.budget(0.1, 0.3), extra=x0[None, :])
+        rows = real_rows(self.block.W1, self.block.b1, U, self.tau)
+        point0 = [Fraction(float(v)) for v in x0]
+        g = _Group(rows, np.arange(self.block.n))
+        g.lower = sum(rows.active(r, point0) for r in range(len(rows)))
+        g.upper = len(rows)
+        g.point = dict(enumerate(point0))
+        A, c = self._polytope_rows()
+        query = RealQuery(rows, tuple(lo_e), tuple(hi_e), A, c)
+        self.groups_hint = (g,)
+        method = "presolve+search"
+        try:
+            if not self._stop(self.on + g.lower, self.on + g.upper, stop_above, stop_at_most):
+                method = "solver"
+                self._solve_group(g, stop_above, stop_at_most, lambda: self.on + g.lower,
+                                  lambda: self.on + g.upper, query)
+        except _Timeout:
+            self.notes.append("timeout")
+        point = [g.point[j] for j in range(self.block.n)]
+        claimed = [rows.units[r] for r in range(len(rows)) if rows.active(r, point)]
+        claimed += list(np.flatnonzero(self.ranges.always_on))
+        w = witness_from_rational(self.block, d, point, self.tau, claimed)
+        if w.exact_x is not None:
+            w = self._recenter(w, claimed, query) or w
+        if w.count < self.on + g.lower:
+            raise SoundnessError(f"real-domain witness has {w.count} active units, fewer than {self.on + g.lower} claimed")
+        return w.count, max(self.on + g.upper, w.count), w, method
+
+    def _real_start(self, lo_f, hi_f) -> np.ndarray:
+        d = self.domain
+        if isinstance(d, LinfBall):
+            return np.clip(d.center, lo_f, hi_f)
+        if isinstance(d, Polytope):
+            try:
+                return d._interior_point()  # Chebyshev centre (scipy); only a starting point
+            except Exception:
+                return self._polytope_feasible_point()
+        return (lo_f + hi_f) / 2
+
+    def _polytope_box(self):
+        n = self.block.n
+        lo = [Fraction(-10**30)] * n  # polytopes may be unbounded: huge exact bounds, never binding in practice
+        hi = [Fraction(10**30)] * n
+        return lo, hi, np.full(n, -1e30), np.full(n, 1e30)
+
+    def _polytope_rows(self):
+        d = self.domain
+        if not isinstance(d, Polytope):
+            return (), ()
+        rows = real_rows(d.A, -d.c, range(d.A.shape[0]), 0.0)  # A x - c > 0  <=>  C x > T
+        # A x <= c  <=>  not (C x > T)  <=>  C x <= T
+        return rows.C, rows.T
+
+    def _polytope_feasible_point(self) -> np.ndarray:
+        import z3
+
+        from .z3_helpers import model_fraction
+        A, c = self._polytope_rows()
+        xs = [z3.Real(f"x{j}") for j in range(self.block.n)]
+        s = z3.Solver()
+        for Arow, ci in zip(A, c):
+            s.add(z3.Sum([a * x for a, x in zip(Arow, xs) if a] or [z3.RealVal(0)]) <= ci)
+        if s.check() != z3.sat:
+            from sparse_models.errors import DomainError
+            raise DomainError("the polytope A x <= c is empty")
+        m = s.model()
+        return np.array([float(model_fraction(m, x)) for x in xs])
+
+    def _recenter(self, w: Witness, claimed, query: RealQuery) -> Witness | None:
+        """Move the rational witness to the point of largest worst-case slack, so it survives rounding."""
+        import z3
+
+        from .z3_helpers import model_fraction, z3_fraction
+        rows = real_rows(self.block.W1, self.block.b1, sorted(set(int(u) for u in claimed)), self.tau)
+        xs = [z3.Real(f"x{j}") for j in range(self.block.n)]
+        t = z3.Real("slack")
+        opt = z3.Optimize()
+        for j, x in enumerate(xs):
+            opt.add(x >= z3_fraction(query.lower[j]), x <= z3_fraction(query.upper[j]))
+        for Arow, ci in zip(query.A, query.c):
+            opt.add(z3.Sum([a * x for a, x in zip(Arow, xs) if a] or [z3.RealVal(0)]) <= ci)
+        for C, T in zip(rows.C, rows.T):
+            norm = max(1, sum(abs(v) for v in C))
+            opt.add(z3.Sum([cj * x for cj, x in zip(C, xs) if cj] or [z3.RealVal(0)]) - T >= t * norm)
+        opt.add(t <= 1)
+        opt.maximize(t)
+        rem = self.remaining()
+        opt.set("timeout", 10000 if rem is None else max(1, int(min(rem, 10) * 1000)))
+        self.calls += 1
+        if opt.check() != z3.sat:
+            return None
+        m = opt.model()
+        point = [model_fraction(m, x) for x in xs]
+        w2 = witness_from_rational(self.block, self.domain, point, self.tau, claimed)
+        return w2 if w2.count >= w.count else None
+
+    # -- entry --------------------------------------------------------------------------
+    def run(self, stop_above: int | None = None, stop_at_most: int | None = None):
+        if isinstance(self.domain, PointSet):
+            best, w = self.run_points()
+            return best, best, w, "enumeration"
+        if isinstance(self.domain, Hypercube):
+            return self.run_cube(stop_above, stop_at_most)
+        return self.run_real(stop_above, stop_at_most)
+
+
+def max_active(block: MLPBlock, domain: Any, *, tau: float = 0.0, timeout: float | None = None,
+               method: str = "auto", presolve: bool = True, seed: int = 0, backend: str = "z3") -> MaxActive:
+    """The exact largest number of units active at once on ``domain``, with a witness.
+
+    On timeout the result has ``optimal=False`` and proved bounds ``value <= max <= upper_bound``.
+    """
+    eng = _Engine(block, domain, tau, timeout, method, presolve, seed, backend)
+    lo, up, w, how = eng.run()
+    optimal = lo >= up
+    return MaxActive(lo, w, up, optimal, eng.stats(how), "" if optimal else "timeout before the bounds met")
+
+
+def check_sparsity(block: MLPBlock, k: int, domain: Any, *, tau: float = 0.0, timeout: float | None = None,
+                   method: str = "auto", presolve: bool = True, seed: int = 0,
+                   backend: str = "z3") -> Verified | Violated | Unknown:
+    """Prove that at most ``k`` units are active at once on ``domain``, or give an input where more are."""
+    if not isinstance(block, MLPBlock):
+        raise InvalidArgument(f"expected an MLPBlock, got {type(block).__name__}")
+    k = as_count("k", k, low=0, high=block.s)
+    eng = _Engine(block, domain, tau, timeout, method, presolve, seed, backend)
+    lo, up, w, how = eng.run(stop_above=k, stop_at_most=k)
+    st = eng.stats(how)
+    if lo > k:
+        return Violated(k, w, st)
+    if up <= k:
+        return Verified(k, up, st)
+    return Unknown(k, lo, up, "timeout before the question was settled", w, st)

@@ -1,0 +1,21 @@
+"""Solver backends behind one interface (:mod:`verify.backends.base`); Z3 is the reference."""
+
+from __future__ import annotations
+
+from sparse_models.errors import InvalidArgument
+
+from .base import Backend, CubeQuery, Outcome, RealQuery
+
+BACKENDS = ("z3",)
+
+
+def make_backend(name: str, query: "CubeQuery | RealQuery") -> Backend:
+    """The backend called ``name`` for this query (a factory, as in pySMT)."""
+    if name == "z3":
+        from .z3_backend import Z3Backend
+
+        return Z3Backend(query)
+    raise InvalidArgument(f"unknown backend {name!r}; available: {', '.join(BACKENDS)}")
+
+
+__all__ = ["Backend", "CubeQuery", "RealQuery", "Outcome", "make_backend", "BACKENDS"]

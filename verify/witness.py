@@ -1,0 +1,58 @@
+"""Turning solver points into reported witnesses, each re-checked in float64 and exactly."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Sequence
+
+import numpy as np
+
+from sparse_models import Box, Hypercube, LinfBall, MLPBlock, Polytope
+from sparse_models.exact import exact_pre_activations
+
+from .exact_eval import borderline_units, exact_active_mask
+from .results import Witness
+
+
+def witness_at(block: MLPBlock, x: np.ndarray, tau: float) -> Witness:
+    """Witness for a float64 point: exact activity, float64 activity, borderline units."""
+    x = np.array(x, dtype=np.float64)
+    x.setflags(write=False)
+    mask, _ = exact_active_mask(block, x, tau)
+    exact = tuple(int(i) for i in np.flatnonzero(mask))
+    floated = tuple(int(i) for i in np.flatnonzero(block.active_mask(x, tau)))
+    return Witness(x, exact, floated, borderline_units(block, x, tau))
+
+
+def _nearest_inside(q: Fraction, lo: Fraction, hi: Fraction) -> float:
+    f = float(q)
+    if Fraction(f) < lo:
+        f = float(np.nextafter(f, np.inf))
+    if Fraction(f) > hi:
+        f = float(np.nextafter(f, -np.inf))
+    return f
+
+
+def round_into(domain, point: Sequence[Fraction]) -> np.ndarray:
+    """Round a rational point of the domain to a nearby float64 point that stays in it where possible."""
+    if isinstance(domain, (Box, LinfBall)):
+        lo, hi = domain.exact_bounds()
+        return np.array([_nearest_inside(q, a, b) for q, a, b in zip(point, lo, hi)])
+    if isinstance(domain, Hypercube):
+        return np.array([float(q) for q in point])
+    return np.array([float(q) for q in point])
+
+
+def witness_from_rational(block: MLPBlock, domain, point: Sequence[Fraction], tau: float,
+                          claimed: Sequence[int]) -> Witness:
+    """Witness for a solver's rational point. If rounding to float64 keeps every claimed unit
+    active (and the point in the domain), report the float point alone; otherwise keep the
+    rational point as ``exact_x`` with the units active there."""
+    x = round_into(domain, point)
+    w = witness_at(block, x, tau)
+    if set(claimed) <= set(w.active_units) and domain.contains(x):
+        return w
+    t = Fraction(float(tau))
+    zs = exact_pre_activations(block.W1, block.b1, point)
+    exact_units = tuple(i for i, z in enumerate(zs) if z > t)
+    return Witness(w.x, exact_units, w.float_active_units, w.borderline, tuple(point))
