@@ -1,0 +1,140 @@
+"""``sparsecert maxact`` and ``sparsecert verify``: exact max-active and k-sparsity proofs.
+
+Exit status: 0 verified (maxact: optimum proved), 1 violated, 2 bad input, 3 unknown/timeout.
+A ``ball:`` domain means one ball per centre; results are per centre and the top-level
+fields summarise the union of the balls.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sparse_models import LinfBall
+from sparse_models._validate import as_count
+
+from ..api import METHODS, check_sparsity, max_active
+from ..batch import certify_balls
+from ..results import MaxActive, Unknown, Verified, Violated
+from .common import DOMAIN_HELP, Progress, add_model_argument, load_model, parse_domains, print_json
+from .main import EXIT_UNKNOWN, EXIT_VERIFIED, EXIT_VIOLATED
+
+
+def _common(p) -> None:
+    add_model_argument(p)
+    p.add_argument("--domain", required=True, help=DOMAIN_HELP)
+    p.add_argument("--tau", type=float, default=0.0, help="activity threshold: unit active iff z > tau (default 0)")
+    p.add_argument("--timeout", type=float, default=None, help="seconds per domain (default: none)")
+    p.add_argument("--method", choices=METHODS, default="auto", help="solving method (default: auto)")
+    p.add_argument("--jobs", type=int, default=1, help="parallel processes for batches of balls")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def register_maxact(sub) -> None:
+    p = sub.add_parser("maxact", help="exact largest number of simultaneously active units, with a witness")
+    _common(p)
+    p.set_defaults(func=run_maxact)
+
+
+def register_verify(sub) -> None:
+    v = sub.add_parser("verify", help="prove that at most K units are active at once, or find an input where more are")
+    v.add_argument("-k", "--k", dest="k", type=int, required=True, help="the sparsity to prove")
+    _common(v)
+    v.set_defaults(func=run_verify)
+
+
+def _validate(args, block) -> None:
+    as_count("--jobs", args.jobs, low=1)
+    if args.timeout is not None and not args.timeout > 0:
+        from sparse_models.errors import InvalidArgument
+        raise InvalidArgument(f"--timeout must be positive seconds, got {args.timeout}")
+
+
+def _maxact_results(args, block, domains) -> list[MaxActive]:
+    if len(domains) > 1 and all(isinstance(d, LinfBall) for d in domains):
+        centers = np.array([d.center for d in domains])
+        prog = Progress(len(domains), "balls")
+        table = certify_balls(block, centers, domains[0].radius, tau=args.tau, timeout=args.timeout,
+                              jobs=args.jobs, on_result=lambda i, r: prog.advance())
+        prog.close()
+        return list(table.results)
+    prog = Progress(len(domains), "maxact")
+    return [max_active(block, d, tau=args.tau, timeout=args.timeout, method=args.method) for d in prog.wrap(domains)]
+
+
+def run_maxact(args) -> int:
+    block = load_model(args)
+    _validate(args, block)
+    domains = parse_domains(args.domain, block.n)
+    results = _maxact_results(args, block, domains)
+    best = max(results, key=lambda r: (r.value, r.upper_bound))
+    optimal = all(r.optimal for r in results)
+    summary = {**best.as_dict(), "optimal": optimal, "upper": max(r.upper_bound for r in results),
+               "domain": args.domain, "tau": args.tau, "model": args.model}
+    if len(results) > 1:
+        summary["per_center"] = [r.as_dict() for r in results]
+    if args.json:
+        print_json(summary)
+    else:
+        _print_maxact(args, block, results, best, optimal)
+    return EXIT_VERIFIED if optimal else EXIT_UNKNOWN
+
+
+def _print_maxact(args, block, results, best, optimal) -> None:
+    upper = max(r.upper_bound for r in results)
+    head = f"max active = {best.value}" if optimal else f"max active in [{best.value}, {upper}] (not proved optimal)"
+    print(f"{head}   ({block.s} units, domain {args.domain}, tau={args.tau:g})")
+    if len(results) > 1:
+        vals = np.array([r.value for r in results])
+        print(f"  {len(results)} balls: max-active per ball min {vals.min()}, median {int(np.median(vals))}, max {vals.max()};"
+              f" {sum(r.optimal for r in results)} proved optimal")
+    if best.witness is not None:
+        w = best.witness
+        print(f"  witness active units ({w.count}): {list(w.active_units)[:20]}{' ...' if w.count > 20 else ''}")
+        print(f"  float64 re-check at the witness: {w.float_count} active"
+              + ("" if w.float_agrees else f" (differs from exact; borderline units {list(w.borderline)})"))
+    st = best.stats
+    print(f"  method {st.method}, {st.time_s:.3f}s, presolve fixed {st.units_fixed_off} off / {st.units_fixed_on} on,"
+          f" {st.units_undecided} undecided, {st.solver_calls} solver calls")
+
+
+def run_verify(args) -> int:
+    block = load_model(args)
+    _validate(args, block)
+    k = as_count("-k", args.k, low=0, high=block.s)
+    domains = parse_domains(args.domain, block.n)
+    prog = Progress(len(domains), "verify")
+    results = [check_sparsity(block, k, d, tau=args.tau, timeout=args.timeout, method=args.method)
+               for d in prog.wrap(domains)]
+    violated = [r for r in results if isinstance(r, Violated)]
+    unknown = [r for r in results if isinstance(r, Unknown)]
+    head = violated[0] if violated else (unknown[0] if unknown else results[0])
+    out = {**head.as_dict(), "domain": args.domain, "tau": args.tau, "model": args.model}
+    if len(results) > 1:
+        out["per_center"] = [r.as_dict() for r in results]
+        out["counts"] = {"verified": sum(isinstance(r, Verified) for r in results),
+                         "violated": len(violated), "unknown": len(unknown)}
+    if args.json:
+        print_json(out)
+    else:
+        _print_verify(args, block, k, results, head)
+    if violated:
+        return EXIT_VIOLATED
+    return EXIT_UNKNOWN if unknown else EXIT_VERIFIED
+
+
+def _print_verify(args, block, k, results, head) -> None:
+    if isinstance(head, Violated):
+        w = head.witness
+        print(f"VIOLATED: {w.count} > {k} units active at the witness (float64 re-check: {w.float_count})")
+        print(f"  active units: {list(w.active_units)[:20]}{' ...' if w.count > 20 else ''}")
+        print(f"  witness: {np.array2string(w.x, precision=6, max_line_width=96, threshold=20)}")
+    elif isinstance(head, Unknown):
+        print(f"UNKNOWN: {head.reason}; max active proved in [{head.lower}, {head.upper}]")
+    else:
+        print(f"VERIFIED: at most {k} of {block.s} units are active at once on {args.domain}"
+              f" (proved bound {head.upper_bound})")
+    if len(results) > 1:
+        print(f"  per centre: {sum(isinstance(r, Verified) for r in results)} verified,"
+              f" {sum(isinstance(r, Violated) for r in results)} violated, {sum(isinstance(r, Unknown) for r in results)} unknown")
+    st = head.stats
+    print(f"  method {st.method}, {st.time_s:.3f}s, {st.solver_calls} solver calls")
