@@ -29,14 +29,14 @@ from .errors import (
     UnsupportedActivation,
     UnsupportedLayer,
 )
-from .io import load, load_network, load_npz, save_npz
+from .io import from_sklearn, from_torch, load, load_network, load_npz, save_npz
 from .network import Dense, InputNormalization, Network
 
 __all__ = [
     "Activation", "MLPBlock", "Dense", "InputNormalization", "Network",
     "Hypercube", "Box", "LinfBall", "Polytope", "PointSet", "check_domain",
     "junta_block", "parity_block", "stack", "planted_sparse", "PlantedBlock", "random_block", "sign_patterns",
-    "load", "load_network", "load_npz", "save_npz",
+    "load", "load_network", "load_npz", "save_npz", "from_torch", "from_sklearn",
     "SparsecertError", "InvalidArgument", "ShapeError", "NonFiniteError", "UnsupportedActivation",
     "DomainError", "ModelFormatError", "UnsupportedLayer", "MissingDependency", "SolverError", "SoundnessError",
 ]

@@ -10,12 +10,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..activations import Activation
 from ..block import MLPBlock
-from ..errors import ModelFormatError
+from ..errors import InvalidArgument, ModelFormatError
 from ..network import Network
 from .native import FORMAT, load_npz, save_npz
+from .sklearn_io import from_sklearn
+from .torch_io import from_torch
 
-__all__ = ["FORMAT", "load", "load_network", "load_npz", "save_npz"]
+__all__ = ["FORMAT", "load", "load_network", "load_npz", "save_npz", "from_torch", "from_sklearn"]
 
 _READERS = {
     ".npz": ("native", "load_npz_network"),
@@ -25,10 +28,17 @@ _READERS = {
     ".pth": ("torch_io", "load_torch_network"),
     ".nnet": ("nnet", "load_nnet_network"),
 }
+# Formats whose files may not record the activation between layers: their readers take activation=.
+_TAKE_ACTIVATION = {".safetensors", ".pt", ".pth"}
 
 
-def load_network(path: "str | os.PathLike[str]") -> Network:
-    """Read any supported model file as a :class:`Network` (a block is a one-hidden-layer network)."""
+def load_network(path: "str | os.PathLike[str]", *, activation: "str | Activation | None" = None) -> Network:
+    """Read any supported model file as a :class:`Network` (a block is a one-hidden-layer network).
+
+    ``activation`` (for example ``'relu'``) is for files that do not record it: PyTorch
+    state dicts and safetensors files without an ``activation`` metadata entry. Without
+    it such files are refused rather than read with a guessed activation.
+    """
     import importlib
 
     path = Path(path)
@@ -42,21 +52,29 @@ def load_network(path: "str | os.PathLike[str]") -> Network:
             f"{path}: unknown model suffix {suffix or '(none)'!r}; supported: {', '.join(sorted(_READERS))}")
     module, func = _READERS[suffix]
     reader = getattr(importlib.import_module(f"{__name__}.{module}"), func)
+    if suffix in _TAKE_ACTIVATION:
+        return reader(path, activation=activation)
+    if activation is not None:
+        raise InvalidArgument(
+            f"{path}: {suffix} files record their activations; activation= applies only to"
+            f" {', '.join(sorted(_TAKE_ACTIVATION))} files")
     return reader(path)
 
 
-def load(path: "str | os.PathLike[str]", layer: int | None = None) -> MLPBlock:
+def load(path: "str | os.PathLike[str]", layer: int | None = None, *,
+         activation: "str | Activation | None" = None) -> MLPBlock:
     """Read a model file as an :class:`MLPBlock`.
 
     For a network with several hidden layers, ``layer`` chooses the hidden layer whose
     block is returned (inputs: the previous layer's activations); it is required then.
+    ``activation`` is as in :func:`load_network`.
     """
     path = Path(path)
     if not path.exists():
         raise ModelFormatError(f"{path}: no such file")
-    if path.suffix.lower() == ".npz" and layer in (None, 0):
+    if path.suffix.lower() == ".npz" and layer in (None, 0) and activation is None:
         return load_npz(path)
-    net = load_network(path)
+    net = load_network(path, activation=activation)
     if layer is None:
         if net.hidden_layers != 1:
             raise ModelFormatError(

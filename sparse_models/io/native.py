@@ -46,7 +46,7 @@ def load_npz(path: "str | os.PathLike[str]") -> MLPBlock:
     path = Path(path)
     try:
         data = np.load(path, allow_pickle=False)
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError) as exc:
         raise ModelFormatError(f"{path}: not a sparsecert .npz model ({exc})") from None
     if not isinstance(data, np.lib.npyio.NpzFile):
         raise ModelFormatError(f"{path}: holds a single array, not a sparsecert .npz model")
@@ -69,12 +69,15 @@ def load_npz(path: "str | os.PathLike[str]") -> MLPBlock:
             W2 = data["W2"] if "W2" in keys else None
             b2 = data["b2"] if "b2" in keys else None
             return MLPBlock(data["W1"], data["b1"], W2, b2, activation, name=name)
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:  # damaged member (CRC, cut)
+            raise ModelFormatError(f"{path}: damaged .npz file ({exc})") from None
         except ValueError as exc:  # e.g. object arrays refused by allow_pickle=False
             if isinstance(exc, ModelFormatError):
                 raise
-            from ..errors import SparsecertError
-            if isinstance(exc, SparsecertError):
+            from ..errors import NonFiniteError, UnsupportedActivation
+            if isinstance(exc, (NonFiniteError, UnsupportedActivation)):
                 raise type(exc)(f"{path}: {exc}") from None
+            # shapes that disagree (ShapeError) and other bad contents: the file is malformed
             raise ModelFormatError(f"{path}: {exc}") from None
 
 
