@@ -135,7 +135,7 @@ class Box:
         bad = np.flatnonzero(lo > hi)
         if bad.size:
             j = int(bad[0])
-            raise DomainError(f"empty box: lower[{j}]={lo[j]!r} > upper[{j}]={hi[j]!r}")
+            raise DomainError(f"empty box: lower[{j}]={float(lo[j])!r} > upper[{j}]={float(hi[j])!r}")
         object.__setattr__(self, "lower", lo)
         object.__setattr__(self, "upper", hi)
 
