@@ -22,6 +22,8 @@ def add_model_argument(parser) -> None:
     parser.add_argument("model", help="model file (.npz, .safetensors, .onnx, .pt, .nnet)")
     parser.add_argument("--layer", default=None,
                         help="hidden layer to analyse in a deep network (0-based)")
+    parser.add_argument("--activation", default=None,
+                        help="hidden activation for files that do not record it (.pt state dicts, bare .safetensors)")
 
 
 def load_model(args) -> MLPBlock:
@@ -31,7 +33,7 @@ def load_model(args) -> MLPBlock:
             layer = int(args.layer)
         except ValueError:
             raise InvalidArgument(f"--layer must be a whole number, got {args.layer!r}") from None
-    return load(args.model, layer=layer)
+    return load(args.model, layer=layer, activation=getattr(args, "activation", None))
 
 
 DOMAIN_HELP = ("hypercube | hypercube01 | box:LO:HI | box-file:FILE.npz | ball:CENTERS.npy:RADIUS | points:X.npy")
