@@ -1,0 +1,237 @@
+"""Activation statistics of a block on a domain or a data set (THEORY.md §1, §7.1-7.2).
+
+Per-unit rates p_i = P[i in A(x)], pairwise co-activation P[i and i' both active],
+q_ij = P[i in A(x) or A(x^(j))] on a cube, the distribution of the active count |A(x)|,
+E|A(x)| = sum_i p_i and the maximum active count. Probabilities are under the uniform
+distribution on the domain (a data set: each row equally likely).
+
+Exact when the domain is enumerable (a cube up to n = 22, a point set): every activity is
+decided exactly (verify.exact_eval near ties) and the max is k(f) itself. Otherwise the
+numbers are Monte Carlo estimates with confidence intervals, and the max is a sample
+maximum: a LOWER bound on the true max (``max_is_exact`` is False).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, Polytope
+from sparse_models._validate import as_count
+from sparse_models.errors import DomainError, InvalidArgument
+
+from .cube_table import (MAX_EXACT_N, WORK_BYTES, CubeTable, EdgeSums, Progress, check_pairwise, edge_sums,
+                         tabulate_cube)
+from .intervals import MeanInterval, RunningMoments, _delta, interval_from_moments, proportion_interval
+from .output import exact_decisions, margin_for
+
+
+@dataclass(frozen=True, eq=False)
+class ActivationStats:
+    """Activation statistics of one block on one domain (exact, or sampled with intervals)."""
+
+    domain: str
+    s: int
+    exact: bool
+    points: int
+    rates: np.ndarray
+    count_histogram: np.ndarray
+    mean_active: float
+    max_active: int
+    max_is_exact: bool
+    max_witness: np.ndarray
+    coactivation: np.ndarray | None = None
+    q: np.ndarray | None = None
+    rate_intervals: MeanInterval | None = None
+    mean_active_interval: MeanInterval | None = None
+    coactivation_intervals: MeanInterval | None = None
+    redecided: int = 0
+
+    @property
+    def max_kind(self) -> str:
+        return "exact" if self.max_is_exact else "lower bound (sample maximum)"
+
+    @property
+    def dead_units(self) -> tuple[int, ...]:
+        """Units never active on the points seen (on the whole domain when exact)."""
+        return tuple(int(i) for i in np.flatnonzero(self.rates == 0))
+
+    @property
+    def always_active_units(self) -> tuple[int, ...]:
+        return tuple(int(i) for i in np.flatnonzero(self.rates == 1))
+
+    def count_distribution(self) -> np.ndarray:
+        """P[|A(x)| = c] for c = 0..s."""
+        return self.count_histogram / self.points
+
+    def top_pairs(self, count: int = 5) -> list[tuple[int, int, float]]:
+        """The ``count`` most often co-active pairs (i < i') with their joint rate."""
+        if self.coactivation is None or self.s < 2:
+            return []
+        iu, ju = np.triu_indices(self.s, 1)
+        vals = self.coactivation[iu, ju]
+        order = np.argsort(-vals, kind="stable")[:count]
+        return [(int(iu[t]), int(ju[t]), float(vals[t])) for t in order]
+
+
+def stats_from_table(table: CubeTable, edges: EdgeSums | None = None) -> ActivationStats:
+    """Exact statistics from an enumerated cube (q_ij needs the edge sums)."""
+    N = table.size
+    rates = table.unit_counts / N
+    co = None if table.coactivation_counts is None else table.coactivation_counts / N
+    q = None if edges is None else edges.q_counts / N
+    counts = np.arange(table.s + 1)
+    return ActivationStats(
+        domain=repr(table.cube), s=table.s, exact=True, points=N, rates=rates,
+        count_histogram=table.count_histogram.copy(), mean_active=float(counts @ table.count_histogram) / N,
+        max_active=table.max_active, max_is_exact=True, max_witness=table.cube.point(table.argmax_index),
+        coactivation=co, q=q, redecided=table.redecided)
+
+
+def _pointset_stats(block: MLPBlock, ps: PointSet, pairwise: bool, progress: Progress | None) -> ActivationStats:
+    s = block.s
+    if pairwise:
+        check_pairwise(s)
+    margin = margin_for(block, np.max(np.abs(ps.X), axis=0))
+    unit = np.zeros(s, dtype=np.int64)
+    hist = np.zeros(s + 1, dtype=np.int64)
+    co = np.zeros((s, s)) if pairwise else None
+    best, best_row, redecided = -1, 0, 0
+    chunk = max(1, min(1 << 16, WORK_BYTES // (8 * (block.n + 4 * s + 4))))
+    for start, X in ps.chunks(chunk):
+        dec = exact_decisions(block, X, margin)
+        M = dec.mask
+        redecided += dec.redecided
+        c = M.sum(axis=1)
+        hist += np.bincount(c, minlength=s + 1)
+        unit += M.sum(axis=0)
+        if co is not None:
+            Mf = M.astype(np.float64)
+            co += Mf.T @ Mf
+        top = int(np.argmax(c))
+        if c[top] > best:
+            best, best_row = int(c[top]), start + top
+        if progress is not None:
+            progress(X.shape[0])
+    N = ps.size
+    return ActivationStats(
+        domain=repr(ps), s=s, exact=True, points=N, rates=unit / N, count_histogram=hist,
+        mean_active=float(np.arange(s + 1) @ hist) / N, max_active=best, max_is_exact=True,
+        max_witness=np.array(ps.X[best_row]), coactivation=None if co is None else co / N,
+        redecided=redecided)
+
+
+def exact_activation_stats(block: MLPBlock, domain: "Hypercube | PointSet", *, pairwise: bool = True,
+                           with_q: bool = True, max_n: int = MAX_EXACT_N,
+                           progress: Progress | None = None) -> ActivationStats:
+    """Exact statistics by enumeration: a hypercube with n <= max_n (<= 22), or a data set."""
+    if not isinstance(block, MLPBlock):
+        raise InvalidArgument(f"expected an MLPBlock, got {type(block).__name__}")
+    if isinstance(domain, PointSet):
+        if domain.dim != block.n:
+            raise DomainError(f"the data set has dimension {domain.dim} but the block takes n={block.n}")
+        return _pointset_stats(block, domain, pairwise, progress)
+    if not isinstance(domain, Hypercube):
+        raise DomainError(f"exact statistics enumerate a Hypercube or a PointSet, not {type(domain).__name__};"
+                          " use sampled_activation_stats for continuous domains")
+    table = tabulate_cube(block, domain, None, pairwise=pairwise, max_n=max_n, progress=progress)
+    edges = edge_sums(table, block) if with_q else None
+    return stats_from_table(table, edges)
+
+
+def _abs_bound(domain: Any) -> np.ndarray:
+    if isinstance(domain, Hypercube):
+        return np.full(domain.n, max(abs(domain.lo), abs(domain.hi)))
+    if isinstance(domain, (Box, LinfBall)):
+        lo, hi = domain.bounds()
+        return np.maximum(np.abs(lo), np.abs(hi))
+    if isinstance(domain, PointSet):
+        return np.max(np.abs(domain.X), axis=0)
+    if isinstance(domain, Polytope):
+        raise DomainError("Monte Carlo intervals need independent samples, and a Polytope is sampled by a Markov"
+                          " chain (hit-and-run); bound it by a Box or pass sample points as a PointSet")
+    raise DomainError(f"cannot sample domain {domain!r}")
+
+
+def sampled_activation_stats(block: MLPBlock, domains: "Any | Sequence[Any]", *, samples: int = 20000,
+                             delta: float = 0.05, rng: Any = None, method: str = "auto",
+                             pairwise: bool = True, progress: Progress | None = None) -> ActivationStats:
+    """Monte Carlo statistics: i.i.d. uniform points of the domain (several domains: a uniform mixture).
+
+    Rates get simultaneous intervals over all units; E|A| an interval on [0, s]; pairwise
+    co-activation simultaneous intervals over all pairs. The max is a lower bound.
+    """
+    if not isinstance(block, MLPBlock):
+        raise InvalidArgument(f"expected an MLPBlock, got {type(block).__name__}")
+    doms = list(domains) if isinstance(domains, (list, tuple)) else [domains]
+    if not doms:
+        raise DomainError("no domain given")
+    for d in doms:
+        if getattr(d, "dim", None) != block.n:
+            raise DomainError(f"domain {d!r} does not have the block's dimension n={block.n}")
+    samples = as_count("samples", samples, low=1)
+    delta = _delta(delta)
+    if pairwise:
+        check_pairwise(block.s)
+    g = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    s = block.s
+    margin = margin_for(block, np.max([_abs_bound(d) for d in doms], axis=0))
+    unit = np.zeros(s, dtype=np.int64)
+    hist = np.zeros(s + 1, dtype=np.int64)
+    co = np.zeros((s, s)) if pairwise else None
+    mom = RunningMoments()
+    best, best_x, redecided = -1, None, 0
+    chunk = max(1, min(1 << 14, WORK_BYTES // (8 * (block.n + 4 * s + 4))))
+    done = 0
+    while done < samples:
+        b = min(chunk, samples - done)
+        if len(doms) == 1:
+            X = doms[0].sample(g, b)
+        else:
+            which = g.integers(0, len(doms), size=b)
+            X = np.empty((b, block.n))
+            for t, d in enumerate(doms):
+                rows = np.flatnonzero(which == t)
+                if rows.size:
+                    X[rows] = d.sample(g, rows.size)
+        dec = exact_decisions(block, X, margin)
+        M = dec.mask
+        redecided += dec.redecided
+        c = M.sum(axis=1)
+        hist += np.bincount(c, minlength=s + 1)
+        unit += M.sum(axis=0)
+        mom.update(c.astype(np.float64))
+        if co is not None:
+            Mf = M.astype(np.float64)
+            co += Mf.T @ Mf
+        top = int(np.argmax(c))
+        if c[top] > best:
+            best, best_x = int(c[top]), X[top].copy()
+        done += b
+        if progress is not None:
+            progress(b)
+    rate_iv = proportion_interval(unit, samples, delta, method=method)
+    mean_iv = interval_from_moments(mom, 0.0, float(s), delta, method=method)
+    co_iv = None
+    if co is not None and s > 1:
+        iu, ju = np.triu_indices(s, 1)
+        co_iv = proportion_interval(np.rint(co[iu, ju]).astype(np.int64), samples, delta, method=method)
+    label = repr(doms[0]) if len(doms) == 1 else f"mixture of {len(doms)} domains ({doms[0]!r}, ...)"
+    return ActivationStats(
+        domain=label, s=s, exact=False, points=samples, rates=unit / samples, count_histogram=hist,
+        mean_active=float(mom.mean), max_active=best, max_is_exact=False, max_witness=best_x,
+        coactivation=None if co is None else co / samples, rate_intervals=rate_iv,
+        mean_active_interval=mean_iv, coactivation_intervals=co_iv, redecided=redecided)
+
+
+def activation_stats(block: MLPBlock, domain: Any, *, exact_max_n: int = 20, samples: int = 20000,
+                     delta: float = 0.05, rng: Any = None, pairwise: bool = True,
+                     progress: Progress | None = None) -> ActivationStats:
+    """Exact when the domain can be enumerated (cube with n <= exact_max_n, a data set), sampled otherwise."""
+    exact_max_n = as_count("exact_max_n", exact_max_n, low=1, high=MAX_EXACT_N)
+    if isinstance(domain, PointSet) or (isinstance(domain, Hypercube) and domain.n <= exact_max_n):
+        return exact_activation_stats(block, domain, pairwise=pairwise, max_n=exact_max_n, progress=progress)
+    return sampled_activation_stats(block, domain, samples=samples, delta=delta, rng=rng, pairwise=pairwise,
+                                    progress=progress)
