@@ -56,12 +56,13 @@ def _check_cube(block: MLPBlock, cube: Hypercube, max_n: int) -> None:
     if cube.n > max_n:
         raise DomainError(
             f"exact enumeration of {cube!r} needs 2^{cube.n} points, beyond the limit n <= {max_n};"
-            " use the Monte Carlo estimators (properties.montecarlo) instead")
+            " use the Monte Carlo estimators (properties.montecarlo; CLI: a lower --exact-limit) instead")
     need = (1 << cube.n) * ((block.s + 7) // 8 + 8)
     if need > TABLE_LIMIT_BYTES:
         raise DomainError(
             f"the exact tables for n={cube.n}, s={block.s} would take {need >> 20} MiB (limit"
-            f" {TABLE_LIMIT_BYTES >> 20} MiB); use the Monte Carlo estimators for this block")
+            f" {TABLE_LIMIT_BYTES >> 20} MiB); use the Monte Carlo estimators for this block"
+            " (CLI: a lower --exact-limit)")
 
 
 @dataclass(frozen=True, eq=False)

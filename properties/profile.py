@@ -21,7 +21,7 @@ import numpy as np
 
 from sparse_models import Hypercube, MLPBlock, PointSet
 from sparse_models._validate import as_count, as_finite_float
-from sparse_models.errors import InvalidArgument
+from sparse_models.errors import InvalidArgument, UnsupportedActivation
 
 from .activation_stats import ActivationStats, exact_activation_stats, sampled_activation_stats, stats_from_table
 from .cube_table import MAX_EXACT_N
@@ -212,9 +212,13 @@ def profile_block(
                      " proven k (sparsecert maxact), so only the dense bounds are compared")
         stats = run(samples, "sample", lambda adv: sampled_activation_stats(
             block, dom, samples=samples, delta=delta, rng=rng, pairwise=pairwise, progress=adv))
-        infl = run(influence_samples, "influence", lambda adv: estimate_influences(
-            block, output, samples=influence_samples, delta=delta, rng=rng, with_q=True, progress=adv))
-        ld = estimate_low_degree(block, output, degree=1, samples=samples, delta=delta, rng=rng)
+        try:
+            infl = run(influence_samples, "influence", lambda adv: estimate_influences(
+                block, output, samples=influence_samples, delta=delta, rng=rng, with_q=True, progress=adv))
+            ld = estimate_low_degree(block, output, degree=1, samples=samples, delta=delta, rng=rng)
+        except UnsupportedActivation as exc:  # no proven output range: no valid interval
+            infl = ld = None
+            notes.append(f"no influence estimate: {exc}")
         return Profile(block, repr(dom), "monte carlo", sel, stats, influence_mc=infl,
                        low_degree_mc=ld, eps_rel=eps_rel, delta=delta, notes=tuple(notes))
     sel = None if output is None else select_output(block, output)

@@ -151,3 +151,10 @@ def test_bad_input(cli, planted, args, needle):
 def test_missing_model(cli, tmp_path):
     r = cli("profile", tmp_path / "nope.npz")
     assert r.code == 2 and "no such file" in r.err
+
+
+def test_monte_carlo_without_an_output_bound_says_so(cli, tmp_path):
+    path = save_npz(random_block(23, 6, 1, activation="gelu"), tmp_path / "gelu.npz")
+    r = cli("profile", path, "--samples", "500")
+    assert r.code == 0, r.err
+    assert "no influence estimate" in r.out and "INFLUENCE (Monte Carlo" not in r.out
