@@ -143,9 +143,12 @@ def render(prof: Profile, path: str) -> str:
                  f"  (P[i active at x or at x with x_{j} flipped])")
     L.append("  active-count histogram:")
     dist = st.count_distribution()
-    top = int(np.max(np.flatnonzero(st.count_histogram))) if st.count_histogram.any() else 0
+    nz = np.flatnonzero(st.count_histogram)
+    first, top = (int(nz[0]), int(nz[-1])) if nz.size else (0, 0)
     peak = float(dist.max()) or 1.0
-    for c in range(top + 1):
+    if first > 0:
+        L.append(f"    |A| < {first}: no {'point' if st.exact else 'sample'}")
+    for c in range(first, top + 1):
         bar = "#" * int(round(40 * dist[c] / peak))
         L.append(f"    |A|={c:<3d} {st.count_histogram[c]:>9d}  {dist[c]:7.4f}  {bar}")
 
