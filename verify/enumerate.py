@@ -71,7 +71,7 @@ def enumerate_cube(
         if ex.size:
             counts += (Y @ Cf.T > Tf).sum(axis=1)
         if mg.size:
-            Z = (lo + (hi - lo) * Y) @ Wm.T + bm
+            Z = np.where(Y == 1.0, hi, lo) @ Wm.T + bm  # the cube points exactly
             D = Z - tau
             act = D > 0
             near = ~(np.abs(D) > margin)
