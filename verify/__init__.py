@@ -7,8 +7,17 @@ Unknown (with proved bounds).
 """
 
 from .api import check_sparsity, max_active
+from .affine import AffineTerm
+from .equivalence import Difference, Equivalence, equivalent
+from .membership import Condition, Membership, is_member
 from .presolve import UnitRanges, unit_ranges
+from .prune import PruneResult, prune
 from .results import MaxActive, Stats, Unknown, Verified, Violated, Witness
+from .sparsify import FunctionChange, SparsifyResult, sparsify
+from .synthesis import Synthesis, synthesize, truth_table
 
 __all__ = ["max_active", "check_sparsity", "MaxActive", "Verified", "Violated", "Unknown", "Witness", "Stats",
-           "UnitRanges", "unit_ranges"]
+           "UnitRanges", "unit_ranges",
+           "is_member", "Membership", "Condition", "equivalent", "Equivalence", "Difference", "AffineTerm",
+           "prune", "PruneResult", "sparsify", "SparsifyResult", "FunctionChange", "synthesize", "Synthesis",
+           "truth_table"]

@@ -1,0 +1,406 @@
+"""equivalent(a, b, domain): prove |f_a(x) - f_b(x)| <= tol on a domain, or give an input where not.
+
+The difference of two piecewise-linear blocks is encoded exactly in Z3 (rational weights
+from float64, relu / leaky_relu / step / identity as if-then-else terms). Before encoding,
+the difference is simplified exactly: hidden units with identical weights, bias and
+activation in both networks are merged (their output weights subtract, often to zero),
+and units that the presolve proves always off or always on over the domain are replaced
+by their affine (or zero / constant) contribution. Point sets are decided by exact
+evaluation. Every reported difference is re-checked in float64 and in exact rationals.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Sequence
+
+import numpy as np
+
+from sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, Polytope, check_domain
+from sparse_models._validate import as_finite_float
+from sparse_models.activations import Activation
+from sparse_models.errors import InvalidArgument, ShapeError, SoundnessError, UnsupportedActivation
+
+from .affine import AffineBuilder, AffineTerm
+from .presolve import unit_ranges
+from .results import Stats
+from .witness import round_into
+
+ENCODABLE = ("relu", "leaky_relu", "step", "identity")
+
+
+def exact_activation(act: Activation, z: Fraction) -> Fraction:
+    """sigma(z) in exact arithmetic, matching :meth:`Activation.__call__` (step: 1 iff z > 0)."""
+    if act.name == "relu":
+        return z if z > 0 else Fraction(0)
+    if act.name == "step":
+        return Fraction(1) if z > 0 else Fraction(0)
+    if act.name == "leaky_relu":
+        return z if z > 0 else Fraction(act.alpha) * z
+    if act.name == "identity":
+        return z
+    raise UnsupportedActivation(_unsupported(act))
+
+
+def _unsupported(act: Activation) -> str:
+    return (f"activation {act.spec!r} is not piecewise linear and cannot be encoded exactly;"
+            f" equivalence, pruning and synthesis support {', '.join(ENCODABLE)}")
+
+
+def parts(f: Any) -> tuple[MLPBlock, AffineTerm | None]:
+    """(block, affine skip term or None) of an MLPBlock or a pruned function (``.block`` and ``.linear``)."""
+    if isinstance(f, MLPBlock):
+        return f, None
+    block, linear = getattr(f, "block", None), getattr(f, "linear", None)
+    if isinstance(block, MLPBlock) and (linear is None or isinstance(linear, AffineTerm)):
+        return block, linear
+    raise InvalidArgument(f"expected an MLPBlock or a pruned function (PruneResult), got {type(f).__name__}")
+
+
+def output_dim(f: Any) -> int:
+    block, _ = parts(f)
+    return block.s if block.W2 is None else int(block.W2.shape[0])
+
+
+def forward(f: Any, X: Any) -> np.ndarray:
+    """Float64 output of an MLPBlock or a pruned function."""
+    block, linear = parts(f)
+    out = block.forward(X)
+    return out if linear is None else out + linear(X)
+
+
+def exact_forward(f: Any, x: Sequence) -> list[Fraction]:
+    """The output at one point in exact rational arithmetic (x: floats or Fractions)."""
+    block, linear = parts(f)
+    if not block.activation.piecewise_linear:
+        raise UnsupportedActivation(_unsupported(block.activation))
+    xs = [v if isinstance(v, Fraction) else Fraction(float(v)) for v in x]
+    h = []
+    for i in range(block.s):
+        z = Fraction(float(block.b1[i]))
+        for j in np.flatnonzero(block.W1[i]):
+            if xs[j]:
+                z += Fraction(float(block.W1[i, j])) * xs[j]
+        h.append(exact_activation(block.activation, z))
+    if block.W2 is None:
+        out = h
+    else:
+        out = []
+        for o in range(block.W2.shape[0]):
+            total = Fraction(float(block.b2[o]))
+            for i in np.flatnonzero(block.W2[o]):
+                if h[i]:
+                    total += Fraction(float(block.W2[o, i])) * h[i]
+            out.append(total)
+    if linear is not None:
+        out = [a + b for a, b in zip(out, linear.exact(xs))]
+    return out
+
+
+# -- the exact difference f_a - f_b as merged units plus an affine part ------------------------------
+
+@dataclass
+class _Unit:
+    act: Activation
+    w: np.ndarray  # float64 row (exact as rationals)
+    b: float
+    coeff: list[Fraction]  # exact output weights (m)
+
+
+@dataclass
+class _Difference:
+    units: list[_Unit]
+    affine: AffineTerm
+    cancelled: int = 0
+    linearised: int = 0
+    total: int = 0
+
+
+def _collect(f: Any, sign: int, m: int, units: dict, order: list, aff: AffineBuilder) -> int:
+    block, linear = parts(f)
+    act = block.activation
+    if not act.piecewise_linear:
+        raise UnsupportedActivation(_unsupported(act))
+    for i in range(block.s):
+        if block.W2 is None:
+            coeff = [Fraction(sign) if o == i else Fraction(0) for o in range(m)]
+        else:
+            coeff = [sign * Fraction(float(v)) for v in block.W2[:, i]]
+        key = (act.spec, block.W1[i].tobytes(), float(block.b1[i]).hex())
+        if key in units:
+            u = units[key]
+            u.coeff = [a + b for a, b in zip(u.coeff, coeff)]
+        else:
+            units[key] = _Unit(act, block.W1[i], float(block.b1[i]), coeff)
+            order.append(key)
+    if block.W2 is not None:
+        aff.add_constant([sign * Fraction(float(v)) for v in block.b2])
+    if linear is not None:
+        aff.add_term(linear, sign)
+    return block.s
+
+
+def difference(a: Any, b: Any, domain: Any | None) -> _Difference:
+    """f_a - f_b as merged units plus an exact affine part; with a domain, presolved units are linearised."""
+    m = output_dim(a)
+    if output_dim(b) != m:
+        raise ShapeError(f"the two functions have {m} and {output_dim(b)} outputs; they cannot be compared")
+    n = parts(a)[0].n
+    if parts(b)[0].n != n:
+        raise ShapeError(f"the two functions take {n} and {parts(b)[0].n} inputs; they cannot be compared")
+    units: dict = {}
+    order: list = []
+    aff = AffineBuilder(m, n)
+    total = _collect(a, 1, m, units, order, aff) + _collect(b, -1, m, units, order, aff)
+    merged = [units[k] for k in order]
+    live = [u for u in merged if any(c != 0 for c in u.coeff)]
+    out = _Difference([], AffineTerm.zeros(m, n), total - len(live), 0, total)
+    remaining = []
+    for u in live:
+        if u.act.name == "identity":
+            aff.add_outer(u.coeff, [Fraction(float(v)) for v in u.w], Fraction(u.b))
+            out.linearised += 1
+        else:
+            remaining.append(u)
+    if remaining and domain is not None and not isinstance(domain, PointSet):
+        ranges = unit_ranges(MLPBlock(np.array([u.w for u in remaining]), np.array([u.b for u in remaining])),
+                             domain, 0.0)
+        keep = []
+        for r, u in enumerate(remaining):
+            wq, bq = [Fraction(float(v)) for v in u.w], Fraction(u.b)
+            if ranges.always_off[r]:
+                if u.act.name == "leaky_relu":
+                    aff.add_outer([Fraction(u.act.alpha) * c for c in u.coeff], wq, bq)
+                out.linearised += 1
+            elif ranges.always_on[r]:
+                if u.act.name == "step":
+                    aff.add_constant(u.coeff)
+                else:
+                    aff.add_outer(u.coeff, wq, bq)
+                out.linearised += 1
+            else:
+                keep.append(u)
+        remaining = keep
+    out.units = remaining
+    out.affine = aff.freeze()
+    return out
+
+
+def _exact_difference(d: _Difference, x: Sequence[Fraction]) -> list[Fraction]:
+    vals = d.affine.exact(x)
+    for u in d.units:
+        z = Fraction(u.b)
+        for j in np.flatnonzero(u.w):
+            if x[j]:
+                z += Fraction(float(u.w[j])) * x[j]
+        h = exact_activation(u.act, z)
+        if h:
+            vals = [v + c * h for v, c in zip(vals, u.coeff)]
+    return vals
+
+
+# -- results -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class Difference:
+    """An input where the outputs differ by more than tol, re-checked exactly and in float64."""
+
+    x: np.ndarray  # float64 point (in the domain)
+    output: int  # the output coordinate that differs most at the reported point
+    exact_difference: Fraction  # f_a(x) - f_b(x) exactly, at x (or at exact_x when given)
+    float_difference: float  # the same in float64 at x
+    exact_x: tuple[Fraction, ...] | None = None  # the solver's rational point when rounding x loses the difference
+
+    @property
+    def float_agrees(self) -> bool:
+        return bool(np.sign(self.float_difference) == np.sign(float(self.exact_difference))
+                    and self.float_difference != 0)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {"witness": self.x.tolist(), "output": self.output,
+               "exact_difference": str(self.exact_difference), "float_difference": self.float_difference}
+        if self.exact_x is not None:
+            out["exact_witness"] = [str(v) for v in self.exact_x]
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class Equivalence:
+    """``verified``: |f_a - f_b| <= tol on the whole domain (proved exactly); ``violated``: see
+    ``difference``; ``unknown``: the solver stopped (timeout) before deciding."""
+
+    status: str
+    tol: float
+    difference: Difference | None = None
+    reason: str = ""
+    units_compared: int = 0  # units left in the exact encoding after merging and presolve
+    units_cancelled: int = 0  # identical units merged away (output weights cancel)
+    units_linearised: int = 0  # units proved affine (always on / off, identity) on the domain
+    stats: Stats = field(default_factory=Stats)
+
+    def __bool__(self) -> bool:
+        return self.status == "verified"
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {"status": self.status, "tol": self.tol, "units_compared": self.units_compared,
+               "units_cancelled": self.units_cancelled, "units_linearised": self.units_linearised}
+        if self.reason:
+            out["reason"] = self.reason
+        if self.difference is not None:
+            out.update(self.difference.as_dict())
+        out["stats"] = self.stats.as_dict()
+        return out
+
+
+# -- the search ----------------------------------------------------------------------------------
+
+class _Search:
+    def __init__(self, a, b, domain, tol: Fraction, timeout: float | None) -> None:
+        self.a, self.b, self.domain, self.tol = a, b, domain, tol
+        self.start = time.monotonic()
+        self.deadline = None if timeout is None else self.start + timeout
+        self.calls = 0
+        self.d = difference(a, b, domain)
+
+    def remaining_ms(self) -> int | None:
+        if self.deadline is None:
+            return None
+        return max(1, int((self.deadline - time.monotonic()) * 1000))
+
+    def finish(self, status: str, method: str, diff: Difference | None = None, reason: str = "") -> Equivalence:
+        st = Stats(time.monotonic() - self.start, "z3" if method == "solver" else "exact", method,
+                   self.d.total, 0, 0, len(self.d.units), self.calls, 0, ())
+        return Equivalence(status, float(self.tol), diff, reason, len(self.d.units), self.d.cancelled,
+                           self.d.linearised, st)
+
+    def _report(self, x: np.ndarray, exact_x: Sequence[Fraction] | None) -> Difference:
+        """Build the reported difference at float point x (exact_x: the solver's rational point)."""
+        xq = [Fraction(float(v)) for v in x]
+        fa, fb = exact_forward(self.a, xq), exact_forward(self.b, xq)
+        diffs = [p - q for p, q in zip(fa, fb)]
+        fl = forward(self.a, x) - forward(self.b, x)
+        o = int(np.argmax([abs(v) for v in diffs]))
+        if abs(diffs[o]) > self.tol and (exact_x is None or self.domain.contains(x)):
+            return Difference(x, o, diffs[o], float(fl[o]))
+        if exact_x is None:
+            raise SoundnessError("difference witness does not re-check exactly")
+        ea, eb = exact_forward(self.a, exact_x), exact_forward(self.b, exact_x)
+        ediffs = [p - q for p, q in zip(ea, eb)]
+        o = int(np.argmax([abs(v) for v in ediffs]))
+        if not abs(ediffs[o]) > self.tol:
+            raise SoundnessError(f"solver point gives |difference| {abs(ediffs[o])} <= tol {self.tol} on re-check")
+        return Difference(x, o, ediffs[o], float(fl[o]), tuple(exact_x))
+
+    def run_points(self) -> Equivalence:
+        best, best_x = Fraction(-1), None
+        for _, X in self.domain.chunks(1 << 12):
+            for x in X:
+                vals = _exact_difference(self.d, [Fraction(float(v)) for v in x])
+                top = max(abs(v) for v in vals)
+                if top > best:
+                    best, best_x = top, x
+                if top > self.tol:
+                    return self.finish("violated", "exact evaluation", self._report(np.array(x), None))
+        return self.finish("verified", "exact evaluation")
+
+    def run_solver(self) -> Equivalence:
+        import z3
+
+        from .z3_helpers import model_fraction, real_vars, z3_fraction
+
+        d, dom = self.d, self.domain
+        n = parts(self.a)[0].n
+        xs = real_vars("x", n)
+        s = z3.Solver()
+        if isinstance(dom, Hypercube):
+            lo, hi = z3_fraction(Fraction(dom.lo)), z3_fraction(Fraction(dom.hi))
+            for x in xs:
+                s.add(z3.Or(x == lo, x == hi))
+        elif isinstance(dom, (Box, LinfBall)):
+            lo_e, hi_e = dom.exact_bounds()
+            for x, lq, hq in zip(xs, lo_e, hi_e):
+                s.add(x >= z3_fraction(lq), x <= z3_fraction(hq))
+        elif isinstance(dom, Polytope):
+            for i in range(dom.A.shape[0]):
+                s.add(_lin([Fraction(float(v)) for v in dom.A[i]], xs, Fraction(0)) <= z3_fraction(Fraction(float(dom.c[i]))))
+        hs = []
+        for r, u in enumerate(d.units):
+            z = _lin([Fraction(float(v)) for v in u.w], xs, Fraction(u.b))
+            h = z3.Real(f"h{r}")
+            if u.act.name == "relu":
+                s.add(h == z3.If(z > 0, z, z3.RealVal(0)))
+            elif u.act.name == "step":
+                s.add(h == z3.If(z > 0, z3.RealVal(1), z3.RealVal(0)))
+            else:  # leaky_relu
+                s.add(h == z3.If(z > 0, z, z3_fraction(Fraction(u.act.alpha)) * z))
+            hs.append(h)
+        outs = []
+        for o in range(d.affine.m):
+            terms = [z3_fraction(u.coeff[o]) * h for u, h in zip(d.units, hs) if u.coeff[o]]
+            outs.append(_lin(list(d.affine.A[o]), xs, d.affine.c[o]) + (z3.Sum(terms) if terms else 0))
+        tol = z3_fraction(self.tol)
+        s.add(z3.Or([z3.Or(e > tol, e < -tol) for e in outs]))
+        ms = self.remaining_ms()
+        if ms is not None:
+            s.set("timeout", ms)
+        self.calls += 1
+        res = s.check()
+        if res == z3.unsat:
+            return self.finish("verified", "solver")
+        if res != z3.sat:
+            return self.finish("unknown", "solver", reason=f"z3: {s.reason_unknown() or 'unknown'}")
+        point = [model_fraction(s.model(), x) for x in xs]
+        for _ in range(3):  # push the difference away from tol so rounding to float64 keeps it
+            x = round_into(dom, point)
+            xq = [Fraction(float(v)) for v in x]
+            if dom.contains(x) and max(abs(v) for v in _exact_difference(d, xq)) > self.tol:
+                return self.finish("violated", "solver", self._report(x, None))
+            vals = _exact_difference(d, point)
+            o = int(np.argmax([abs(v) for v in vals]))
+            target = max(2 * abs(vals[o]), 2 * self.tol + abs(vals[o]))
+            s.push()
+            s.add(outs[o] > z3_fraction(target) if vals[o] > 0 else outs[o] < -z3_fraction(target))
+            s.set("timeout", min(2000, self.remaining_ms() or 2000))
+            self.calls += 1
+            better = s.check() == z3.sat
+            new_point = [model_fraction(s.model(), x) for x in xs] if better else None
+            s.pop()
+            if not better:
+                break
+            point = new_point
+        x = round_into(dom, point)
+        return self.finish("violated", "solver", self._report(x, point))
+
+
+def _lin(coeffs: Sequence[Fraction], xs, const: Fraction):
+    import z3
+
+    from .z3_helpers import z3_fraction
+    terms = [z3_fraction(c) * x for c, x in zip(coeffs, xs) if c]
+    expr = z3.Sum(terms) if terms else z3.RealVal(0)
+    return expr + z3_fraction(const) if const else expr
+
+
+def equivalent(a: Any, b: Any, domain: Any, *, tol: float = 0, timeout: float | None = None) -> Equivalence:
+    """Prove |f_a(x) - f_b(x)| <= tol for every output and every x in ``domain``, or return an input where not.
+
+    ``a`` and ``b`` are MLPBlocks (relu, leaky_relu, step or identity hidden units) or pruned
+    functions; blocks without W2 are compared on their hidden outputs. gelu/silu raise
+    :class:`UnsupportedActivation`. The proof is exact (rational weights); a timeout gives
+    status ``unknown``.
+    """
+    tol_f = as_finite_float("tol", tol)
+    if tol_f < 0:
+        raise InvalidArgument(f"tol must be >= 0, got {tol!r}")
+    if timeout is not None:
+        timeout = as_finite_float("timeout", timeout)
+        if timeout <= 0:
+            raise InvalidArgument(f"timeout must be positive seconds (or None), got {timeout}")
+    block_a, _ = parts(a)
+    check_domain(domain, block_a.n)
+    search = _Search(a, b, domain, Fraction(tol_f), timeout)
+    if isinstance(domain, PointSet):
+        return search.run_points()
+    return search.run_solver()
