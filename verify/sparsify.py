@@ -50,7 +50,8 @@ class SparsifyResult:
     k: int
     per_unit: bool
     shift: float
-    shifts: np.ndarray  # per-unit amounts subtracted from b1 (t * r)
+    shifts: np.ndarray  # per-unit amounts subtracted from b1 (b1 - fl(b1 - t * r))
+    direction: np.ndarray  # r: ones (uniform) or each unit's headroom (per_unit)
     block: MLPBlock
     proof: Verified | None
     smaller_shift: float | None
@@ -64,7 +65,8 @@ class SparsifyResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {"status": self.status, "k": self.k, "per_unit": self.per_unit, "shift": self.shift,
-                "shifts": self.shifts.tolist(), "smaller_shift": self.smaller_shift,
+                "shifts": self.shifts.tolist(),
+                "direction": self.direction.tolist(), "smaller_shift": self.smaller_shift,
                 "proof": None if self.proof is None else self.proof.as_dict(),
                 "smaller_proof": None if self.smaller_proof is None else self.smaller_proof.as_dict(),
                 "function_change": None if self.change is None else self.change.as_dict(),
@@ -156,11 +158,12 @@ def sparsify(block: MLPBlock, k: int, domain: Any, *, per_unit: bool = False, ta
     else:
         r = np.ones(block.s)
         hi = max(float(top.max()), 0.0)
+    r.setflags(write=False)
     bis = _Bisection(block, k, domain, r, tau, timeout)
     first = bis.check(0.0)
     if isinstance(first, Verified):
         notes.append(f"the block is already {k}-sparse on the domain: no shift is needed")
-        return SparsifyResult("verified", k, per_unit, 0.0, np.zeros(block.s), block, first, None, None,
+        return SparsifyResult("verified", k, per_unit, 0.0, np.zeros(block.s), r, block, first, None, None,
                               function_change(block, block, domain, samples=samples, seed=seed, tau=tau), bis.checks,
                               tuple(notes))
     if isinstance(first, Unknown):
@@ -191,12 +194,12 @@ def sparsify(block: MLPBlock, k: int, domain: Any, *, per_unit: bool = False, ta
             notes.append(f"timeout during bisection: the smallest shift lies in ({lo!r}, {hi!r}]")
             break
     new = bis.at(hi)
-    return SparsifyResult(status, k, per_unit, hi, block.b1 - new.b1, new, hi_proof, lo, lo_proof,
+    return SparsifyResult(status, k, per_unit, hi, block.b1 - new.b1, r, new, hi_proof, lo, lo_proof,
                           function_change(block, new, domain, samples=samples, seed=seed, tau=tau), bis.checks,
                           tuple(notes))
 
 
 def _unknown(block, k, per_unit, bis, reason, notes) -> SparsifyResult:
     notes.append(reason)
-    return SparsifyResult("unknown", k, per_unit, float("nan"), np.full(block.s, np.nan), block, None, None, None,
+    return SparsifyResult("unknown", k, per_unit, float("nan"), np.full(block.s, np.nan), bis.r, block, None, None, None,
                           None, bis.checks, tuple(notes))
