@@ -29,6 +29,7 @@ from .errors import (
     UnsupportedActivation,
     UnsupportedLayer,
 )
+from .learners import LowDegreeLearner, LowDegreeReport, SparseMLPTrainer, TrainReport
 from .io import from_sklearn, from_torch, load, load_network, load_npz, save_npz
 from .network import Dense, InputNormalization, Network
 
@@ -36,6 +37,7 @@ __all__ = [
     "Activation", "MLPBlock", "Dense", "InputNormalization", "Network",
     "Hypercube", "Box", "LinfBall", "Polytope", "PointSet", "check_domain",
     "junta_block", "parity_block", "stack", "planted_sparse", "PlantedBlock", "random_block", "sign_patterns",
+    "LowDegreeLearner", "LowDegreeReport", "SparseMLPTrainer", "TrainReport",
     "load", "load_network", "load_npz", "save_npz", "from_torch", "from_sklearn",
     "SparsecertError", "InvalidArgument", "ShapeError", "NonFiniteError", "UnsupportedActivation",
     "DomainError", "ModelFormatError", "UnsupportedLayer", "MissingDependency", "SolverError", "SoundnessError",
