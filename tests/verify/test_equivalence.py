@@ -149,3 +149,22 @@ def test_bad_input():
         equivalent(a, a, Hypercube(2), tol=-1)
     with pytest.raises(ShapeError):
         equivalent(a, a, Hypercube(3))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("act", ACTS)
+def test_brute_force_agreement_up_to_n12(act):
+    """As above on larger cubes (n = 9..12), the issue's n <= 12 check."""
+    rng = np.random.default_rng(100 + ACTS.index(act))
+    for trial in range(6):
+        n = int(rng.integers(9, 13))
+        a = _small_int_block(rng, n, 3, act)
+        W1 = a.W1.copy()
+        W1[rng.integers(a.s), rng.integers(n)] += rng.choice([-1.0, 1.0])
+        b = a.replace(W1=W1) if trial % 2 else _small_int_block(rng, n, 3, act)
+        truth = max_abs_difference(a, b, cube_points(n))
+        res = equivalent(a, b, Hypercube(n))
+        if truth == 0:
+            assert res.status == "verified"
+        else:
+            _check_difference(res, a, b, Hypercube(n))
