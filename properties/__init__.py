@@ -8,3 +8,15 @@ from .intervals import MeanInterval, hoeffding_sample_size, mean_interval, propo
 from .measures import InstanceMeasures, analyse
 from .montecarlo import InfluenceEstimate, LowDegreeEstimate, estimate_influences, estimate_low_degree
 from .profile import Profile, profile_block
+
+# Testing tools for users' own suites: assertion helpers (issue 8); strategies live in properties.strategies
+from .assertions import (
+    EquivalenceAssertionError,
+    LearningAssertionError,
+    NotProvedError,
+    SparsecertAssertionError,
+    SparsityAssertionError,
+    assert_equivalent,
+    assert_k_sparse,
+    assert_learns,
+)

@@ -1,0 +1,1 @@
+"""Private helpers of properties' testing tools: strategies, code printing, the session tally."""
