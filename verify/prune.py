@@ -65,6 +65,14 @@ class PruneResult:
                 "proof": self.proof.as_dict(), "file_proof": self.file_proof.as_dict(), "notes": list(self.notes)}
 
 
+@dataclass(frozen=True, eq=False)
+class _Pruned:
+    """The pruned function before its proof exists (what :func:`equivalent` compares)."""
+
+    block: MLPBlock
+    linear: AffineTerm | None
+
+
 def _with_outputs(block: MLPBlock) -> MLPBlock:
     """A block without W2 gets W2 = identity, so removing units keeps its output coordinates."""
     if block.W2 is not None:
@@ -126,9 +134,7 @@ def prune(block: MLPBlock, domain: Any, *, timeout: float | None = None) -> Prun
         pruned_block = pruned_block.replace(b2=np.array([float(v) for v in _sum(pruned_block.b2, linear.c)]))
         linear = None
         notes.append("folded step units only shift the output bias; it was added to b2 exactly")
-    pruned = PruneResult(block, pruned_block, linear, tuple(kept), tuple(dropped), tuple(folded),
-                         Equivalence("unknown", 0.0), pruned_block, Equivalence("unknown", 0.0))
-    proof = equivalent(block, pruned, domain, timeout=timeout)
+    proof = equivalent(block, _Pruned(pruned_block, linear), domain, timeout=timeout)
     if proof.status == "violated":
         raise SoundnessError(f"pruned block differs from the original at {proof.difference.as_dict()}")
     if linear is None:
