@@ -1,0 +1,78 @@
+"""VNN-LIB input boxes and the .nnet header box."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from sparse_models.errors import DomainError, ShapeError
+from sparse_models.network import Dense, InputNormalization, Network
+from verify.deep import InputBox, nnet_box, normalized_box, read_vnnlib
+
+GOOD = """; a property
+(declare-const X_0 Real)
+(declare-const X_1 Real)
+(declare-const Y_0 Real)
+(assert (<= X_0 0.679857769))
+(assert (>= X_0 0.6))
+(assert (and (<= X_1 1e-1) (>= X_1 (- 0.5))))
+(assert (<= -2 X_1))
+(assert (>= Y_0 3.99))
+"""
+
+
+def _write(tmp_path, text: str):
+    p = tmp_path / "prop.vnnlib"
+    p.write_text(text)
+    return p
+
+
+def test_reads_exact_box_and_ignores_outputs(tmp_path):
+    v = read_vnnlib(_write(tmp_path, GOOD), 2)
+    assert v.box.lower == (Fraction("0.6"), Fraction("-0.5"))
+    assert v.box.upper == (Fraction("0.679857769"), Fraction("0.1"))
+    assert v.n_outputs == 1 and "ignored" in v.notes[0]
+
+
+@pytest.mark.parametrize("assertion,needle", [
+    ("(assert (<= (+ X_0 X_1) 1))", "not a simple bound"),
+    ("(assert (or (<= X_0 1) (>= X_0 2)))", "not a simple bound"),
+    ("(assert (<= X_0 Y_0))", "not a simple bound"),
+    ("(assert (<= X_0 X_1))", "not a simple bound"),
+])
+def test_non_box_input_constraints_are_named(tmp_path, assertion, needle):
+    with pytest.raises(DomainError, match=needle) as exc:
+        read_vnnlib(_write(tmp_path, GOOD + assertion + "\n"), 2)
+    assert assertion[8:20] in str(exc.value)
+
+
+def test_errors(tmp_path):
+    with pytest.raises(DomainError, match="does not exist"):
+        read_vnnlib(tmp_path / "nope.vnnlib")
+    with pytest.raises(DomainError, match="unbounded: no X_1 upper"):
+        read_vnnlib(_write(tmp_path, "(declare-const X_0 Real)(declare-const X_1 Real)"
+                                     "(assert (<= X_0 1))(assert (>= X_0 0))(assert (>= X_1 0))"))
+    with pytest.raises(DomainError, match="network takes 3"):
+        read_vnnlib(_write(tmp_path, GOOD), 3)
+    with pytest.raises(DomainError, match="unbalanced"):
+        read_vnnlib(_write(tmp_path, GOOD + ")"))
+    with pytest.raises(DomainError, match="empty input box"):
+        read_vnnlib(_write(tmp_path, "(declare-const X_0 Real)(assert (<= X_0 0))(assert (>= X_0 1))"))
+
+
+def test_nnet_box_and_normalisation_fold_exactly():
+    norm = InputNormalization([0.0, -3.0], [10.0, 3.0], [5.0, 0.0], [10.0, 6.0])
+    net = Network([Dense(np.eye(2), [0.0, 0.0], "relu"), Dense(np.ones((1, 2)), [0.0])], normalization=norm)
+    box = nnet_box(net)
+    lo, hi, m, notes = normalized_box(net, box)
+    assert lo == [Fraction(-1, 2), Fraction(-1, 2)] and hi == [Fraction(1, 2), Fraction(1, 2)]
+    assert m.to_x(m.to_u([Fraction(7), Fraction(1, 3)])) == [Fraction(7), Fraction(1, 3)]
+    assert m.to_u([Fraction(20), Fraction(0)])[0] == Fraction(1, 2)  # clipped like the network clips
+    lo2, hi2, _, notes2 = normalized_box(net, InputBox([-1, -1], [1, 1], "normalized"))
+    assert lo2 == [-1, -1] and "normalised" in notes2[0]
+    with pytest.raises(DomainError, match="no input normalisation"):
+        nnet_box(Network([Dense(np.eye(2), [0.0, 0.0], "relu"), Dense(np.ones((1, 2)), [0.0])]))
+    with pytest.raises(ShapeError, match="dimension 3"):
+        normalized_box(net, InputBox([0, 0, 0], [1, 1, 1]))

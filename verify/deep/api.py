@@ -1,0 +1,257 @@
+"""Deep networks: ``max_active(network, layer, domain)`` and ``check_sparsity(network, layer, k, domain)``.
+
+The whole network up to ``layer`` is taken into account: proved bounds on every
+pre-activation (``bounds``) fix the stable units and give the upper bound stable-on +
+unstable; sampling and a local-search attack give lower bounds; branch and bound over
+input regions with the exact Z3 encoding (``encode``) closes the gap. Every reported
+count is attained at a witness re-checked by the float64 forward pass and exactly in
+rational arithmetic; on timeout the answer is UNKNOWN (``optimal=False``) with both
+bounds proved. ``verify.max_active`` for single blocks is unchanged.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Sequence
+
+import numpy as np
+
+from sparse_models import Box
+from sparse_models._validate import as_count, as_finite_float
+from sparse_models.errors import InvalidArgument, SoundnessError
+from sparse_models.network import Network
+
+from ..executor import run_batch
+from ..results import MaxActive, Stats, Unknown, Verified, Violated, Witness
+from .bounds import leak_slope
+from .domain import InputBox, NormalMap, normalized_box
+from .exact import ExactLayers
+from .solve import LayerSolver, Outcome, run_regions
+from .vnnlib import VnnlibInputs
+
+SPLIT_MODES = ("auto", "never")
+Z3_MAX_UNSTABLE = 12  # regions with at most this many unstable hidden relus get the exact pattern search
+Z3_SLICE_S = 2.0  # seconds the exact search gets on one region before the region is split instead
+
+
+@dataclass(frozen=True)
+class _Domain:
+    box: InputBox
+    ulo: tuple[Fraction, ...]
+    uhi: tuple[Fraction, ...]
+    nmap: NormalMap
+    notes: tuple[str, ...]
+
+
+def _domain(network: Network, domain: Any) -> _Domain:
+    notes: tuple[str, ...] = ()
+    if isinstance(domain, VnnlibInputs):
+        notes, domain = domain.notes, domain.box
+    if isinstance(domain, Box):
+        domain = InputBox.from_box(domain, "raw")
+    if not isinstance(domain, InputBox):
+        raise InvalidArgument(f"deep-network domains are input boxes (InputBox, Box, read_vnnlib(...), nnet_box(...)),"
+                              f" got {type(domain).__name__}")
+    ulo, uhi, nmap, more = normalized_box(network, domain)
+    return _Domain(domain, tuple(ulo), tuple(uhi), nmap, tuple(notes) + tuple(more))
+
+
+def _check_network(network: Any) -> Network:
+    if not isinstance(network, Network):
+        raise InvalidArgument(f"expected a Network (sparse_models.io.load_network), got {type(network).__name__};"
+                              " for a single block use verify.max_active")
+    for k in range(network.hidden_layers):
+        leak_slope(network.layers[k])  # refuses activations without an exact piecewise-linear encoding
+    return network
+
+
+def _layer(network: Network, layer: Any) -> int:
+    if isinstance(layer, str):
+        try:
+            layer = int(layer)
+        except ValueError:
+            raise InvalidArgument(f"layer must be a hidden-layer index 0..{network.hidden_layers - 1} or 'all',"
+                                  f" got {layer!r}") from None
+    return as_count("layer", layer, low=0, high=network.hidden_layers - 1)
+
+
+def _options(tau: float, timeout: float | None, jobs: int, split: str) -> tuple[float, float | None, int]:
+    tau = as_finite_float("tau", tau)
+    if timeout is not None:
+        timeout = as_finite_float("timeout", timeout)
+        if timeout <= 0:
+            raise InvalidArgument(f"timeout must be positive seconds (or None), got {timeout}")
+    if split not in SPLIT_MODES:
+        raise InvalidArgument(f"split must be one of {SPLIT_MODES}, got {split!r}")
+    return tau, timeout, as_count("jobs", jobs, low=1)
+
+
+def _nearest_inside(q: Fraction, lo: Fraction, hi: Fraction) -> float:
+    f = float(q)
+    if Fraction(f) < lo:
+        f = float(np.nextafter(f, np.inf))
+    if Fraction(f) > hi:
+        f = float(np.nextafter(f, -np.inf))
+    return f
+
+
+def deep_witness(network: Network, layer: int, dom: _Domain, u: Sequence, count: int, tau: float,
+                 exact: ExactLayers | None = None) -> Witness:
+    """The witness for a normalised point u with ``count`` exactly-active units, in the domain's coordinates.
+
+    The point is rounded to float64 inside the box and re-checked by the float forward pass
+    (with the header normalisation when the box is raw) and exactly; if rounding loses a
+    unit, the exact rational point is kept as ``exact_x``.
+    """
+    exact = exact or ExactLayers(network.layers[: layer + 1])
+    uq = [v if isinstance(v, Fraction) else Fraction(float(v)) for v in u]
+    x_exact = dom.nmap.to_x(uq)
+    x = np.array([_nearest_inside(q, a, b) for q, a, b in zip(x_exact, dom.box.lower, dom.box.upper)])
+    x.setflags(write=False)
+    at_x = exact.active(dom.nmap.to_u([Fraction(float(v)) for v in x]), layer, tau)
+    z = network.pre_activations(x, normalize=dom.nmap.mean is not None)[layer]
+    floated = tuple(int(i) for i in np.flatnonzero(z > tau))
+    if len(at_x) >= count:
+        return Witness(x, at_x, floated, tuple(sorted(set(at_x) ^ set(floated))))
+    at_u = exact.active(uq, layer, tau)
+    if len(at_u) < count:
+        raise SoundnessError(f"witness for layer {layer} has {len(at_u)} exactly-active units, {count} were claimed")
+    return Witness(x, at_u, floated, tuple(sorted(set(at_u) ^ set(floated))), tuple(x_exact))
+
+
+def _presplit(solver: LayerSolver, lo, hi, pieces: int) -> list[tuple]:
+    boxes = [solver.evaluate(lo, hi, 0)]
+    while len(boxes) < pieces:
+        boxes.sort(key=lambda r: -r.upper)
+        r = boxes.pop(0)
+        boxes.extend(solver.bisect(r))
+    return [(r.lo, r.hi) for r in boxes]
+
+
+def _solve(network: Network, L: int, dom: _Domain, tau: float, timeout: float | None, seed: int, jobs: int,
+           split: str, executor: str | None, k: int | None) -> tuple[Outcome, Stats, Witness | None]:
+    start = time.monotonic()
+    deadline = None if timeout is None else start + timeout
+    layers = network.layers[: L + 1]
+    floor, stop_above = (-1, None) if k is None else (k, k)
+    solver = LayerSolver(layers, L, tau, deadline=deadline, seed=seed, z3_max_unstable=Z3_MAX_UNSTABLE,
+                         split=split == "auto", z3_slice=Z3_SLICE_S)
+    root = solver.evaluate(dom.ulo, dom.uhi, 0)
+    on, off, und = root.bounds.counts(L, tau)
+    if jobs == 1 or split == "never":
+        out = solver.run([(dom.ulo, dom.uhi)], floor=floor, stop_above=stop_above)
+    else:
+        solver.sample(root, 4096, 60)
+        if solver.out.best >= root.upper or (k is not None and (solver.out.best > k or root.upper <= k)):
+            out = solver.run([(dom.ulo, dom.uhi)], floor=floor, stop_above=stop_above)
+        else:
+            boxes = _presplit(solver, dom.ulo, dom.uhi, 4 * jobs)
+            chunks = [boxes[i::jobs] for i in range(jobs)]
+            rem = solver.remaining()
+            items = [(tuple(layers), L, tau, chunk, floor, stop_above, rem, seed + 1 + i, Z3_MAX_UNSTABLE,
+                      True, Z3_SLICE_S, solver.out.best) for i, chunk in enumerate(chunks)]
+            outs = run_batch(run_regions, items, jobs=jobs, executor=executor)
+            out = solver.out
+            for o in outs:
+                if o.best > out.best and o.point is not None:
+                    out.best, out.point = solver.offer(o.point), o.point
+                out.regions += o.regions
+                out.max_depth = max(out.max_depth, o.max_depth)
+                out.solver_calls += o.solver_calls
+                out.rechecks += o.rechecks
+                out.timed_out |= o.timed_out
+            out.upper = max([out.best, root.upper if not outs else -1] + [o.upper for o in outs])
+            out.notes.append(f"{len(boxes)} regions over {jobs} processes")
+    witness = None
+    if out.point is not None:
+        witness = deep_witness(network, L, dom, out.point, out.best, tau, solver.exact)
+        if witness.count < out.best:
+            raise SoundnessError(f"layer {L}: witness has {witness.count} active units, {out.best} claimed")
+    method = "presolve" if und == 0 else ("split+z3" if out.regions > 1 else ("z3" if out.solver_calls else "relaxation"))
+    notes = list(dom.notes) + out.notes + [f"regions {out.regions}, max split depth {out.max_depth}"]
+    if out.timed_out:
+        notes.append("timeout")
+    stats = Stats(time.monotonic() - start, "z3", method, int(layers[L].W.shape[0]), off, on, und,
+                  out.solver_calls, out.rechecks, tuple(notes))
+    return out, stats, witness
+
+
+def max_active(network: Network, layer: "int | str", domain: Any, *, tau: float = 0.0, timeout: float | None = None,
+               seed: int = 0, jobs: int = 1, split: str = "auto",
+               executor: str | None = None) -> "MaxActive | LayerTable":
+    """The exact largest number of units of hidden ``layer`` active at once over the input box ``domain``.
+
+    ``layer='all'`` gives a :class:`LayerTable` (``timeout`` then applies per layer).
+    On timeout ``optimal=False`` and ``value <= max <= upper_bound`` are both proved.
+    """
+    network = _check_network(network)
+    if layer == "all":
+        return max_active_all_layers(network, domain, tau=tau, timeout=timeout, seed=seed, jobs=jobs, split=split,
+                                     executor=executor)
+    L = _layer(network, layer)
+    tau, timeout, jobs = _options(tau, timeout, jobs, split)
+    out, stats, w = _solve(network, L, _domain(network, domain), tau, timeout, seed, jobs, split, executor, None)
+    optimal = out.best >= out.upper
+    return MaxActive(out.best, w, max(out.upper, out.best), optimal, stats,
+                     "" if optimal else "timeout before the bounds met")
+
+
+@dataclass(frozen=True, eq=False)
+class LayerTable:
+    """Max-active per hidden layer over one domain."""
+
+    results: tuple[MaxActive, ...]
+    widths: tuple[int, ...]
+    time_s: float
+
+    @property
+    def optimal(self) -> bool:
+        return all(r.optimal for r in self.results)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"optimal": self.optimal, "time_s": round(self.time_s, 6),
+                "layers": [{"layer": i, "width": w, **r.as_dict()} for i, (w, r) in
+                           enumerate(zip(self.widths, self.results))]}
+
+    def format(self) -> str:
+        lines = [f"{'layer':>5} {'width':>5} {'max active':>12} {'proved':>7} {'stable on/off/unst':>19} {'time s':>8}"]
+        for i, (w, r) in enumerate(zip(self.widths, self.results)):
+            val = f"{r.value}" if r.optimal else f"[{r.value}, {r.upper_bound}]"
+            st = r.stats
+            lines.append(f"{i:>5} {w:>5} {val:>12} {'yes' if r.optimal else 'no':>7}"
+                         f" {f'{st.units_fixed_on}/{st.units_fixed_off}/{st.units_undecided}':>19} {st.time_s:>8.2f}")
+        return "\n".join(lines)
+
+
+def max_active_all_layers(network: Network, domain: Any, *, tau: float = 0.0, timeout: float | None = None,
+                          seed: int = 0, jobs: int = 1, split: str = "auto", executor: str | None = None) -> LayerTable:
+    """The max-active table for every hidden layer (``timeout`` is per layer)."""
+    network = _check_network(network)
+    tau, timeout, jobs = _options(tau, timeout, jobs, split)
+    dom = _domain(network, domain)
+    start = time.monotonic()
+    results = []
+    for L in range(network.hidden_layers):
+        out, stats, w = _solve(network, L, dom, tau, timeout, seed, jobs, split, executor, None)
+        optimal = out.best >= out.upper
+        results.append(MaxActive(out.best, w, max(out.upper, out.best), optimal, stats,
+                                 "" if optimal else "timeout before the bounds met"))
+    return LayerTable(tuple(results), network.widths, time.monotonic() - start)
+
+
+def check_sparsity(network: Network, layer: int, k: int, domain: Any, *, tau: float = 0.0,
+                   timeout: float | None = None, seed: int = 0, jobs: int = 1, split: str = "auto",
+                   executor: str | None = None) -> Verified | Violated | Unknown:
+    """Prove that at most ``k`` units of hidden ``layer`` are active at once on ``domain``, or refute it."""
+    network = _check_network(network)
+    L = _layer(network, layer)
+    k = as_count("k", k, low=0, high=network.widths[L])
+    tau, timeout, jobs = _options(tau, timeout, jobs, split)
+    out, stats, w = _solve(network, L, _domain(network, domain), tau, timeout, seed, jobs, split, executor, k)
+    if out.best > k and w is not None:
+        return Violated(k, w, stats)
+    if out.upper <= k:
+        return Verified(k, max(out.upper, out.best), stats)
+    return Unknown(k, max(out.best, 0), out.upper, "timeout before the question was settled", w, stats)

@@ -1,0 +1,148 @@
+"""Input boxes for deep networks, kept exact, and the exact map to the first layer's inputs.
+
+An :class:`InputBox` has exact rational bounds in its own coordinates: ``raw`` (what
+``Network.forward`` takes: clipped and normalised by the network's ``.nnet`` header) or
+``normalized`` (the first affine layer's inputs, bypassing the header; VNN-COMP's
+convention for the ACAS Xu networks). Every proof runs in the normalised space ``u``;
+for a raw box the header map u = (clip(x, lower, upper) - mean) / range is folded
+exactly: clipping is monotone per coordinate, so the image of a box is the box of the
+clipped endpoints, and the affine part maps it to a box with rational endpoints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Sequence
+
+import numpy as np
+
+from sparse_models import Box
+from sparse_models.errors import DomainError, ShapeError
+from sparse_models.network import Network
+
+SPACES = ("raw", "normalized")
+
+
+def round_down(q: Fraction) -> float:
+    """Largest float64 <= q."""
+    f = float(q)
+    return f if Fraction(f) <= q else float(np.nextafter(f, -np.inf))
+
+
+def round_up(q: Fraction) -> float:
+    """Smallest float64 >= q."""
+    f = float(q)
+    return f if Fraction(f) >= q else float(np.nextafter(f, np.inf))
+
+
+def _fraction(value: Any, what: str) -> Fraction:
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return Fraction(int(value))
+    f = float(value)
+    if not np.isfinite(f):
+        raise DomainError(f"{what} must be finite, got {value!r}")
+    return Fraction(f)
+
+
+@dataclass(frozen=True, eq=False)
+class InputBox:
+    """lower <= x <= upper (closed, exact rationals) in ``space`` coordinates."""
+
+    lower: tuple[Fraction, ...]
+    upper: tuple[Fraction, ...]
+    space: str = "raw"
+    source: str = ""
+
+    def __init__(self, lower: Sequence[Any], upper: Sequence[Any], space: str = "raw", source: str = "") -> None:
+        if space not in SPACES:
+            raise DomainError(f"input box space must be one of {SPACES}, got {space!r}")
+        lo = tuple(_fraction(v, "box lower bound") for v in lower)
+        hi = tuple(_fraction(v, "box upper bound") for v in upper)
+        if len(lo) != len(hi) or not lo:
+            raise ShapeError(f"box needs equally many (>= 1) lower and upper bounds, got {len(lo)} and {len(hi)}")
+        for j, (a, b) in enumerate(zip(lo, hi)):
+            if a > b:
+                raise DomainError(f"empty input box: lower[{j}]={float(a)!r} > upper[{j}]={float(b)!r}")
+        object.__setattr__(self, "lower", lo)
+        object.__setattr__(self, "upper", hi)
+        object.__setattr__(self, "space", space)
+        object.__setattr__(self, "source", source)
+
+    @classmethod
+    def from_box(cls, box: Box, space: str = "raw") -> "InputBox":
+        lo, hi = box.exact_bounds()
+        return cls(lo, hi, space, source="box")
+
+    @property
+    def dim(self) -> int:
+        return len(self.lower)
+
+    def inner_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Largest float box inside (for sampling points that are surely in the domain)."""
+        return (np.array([round_up(v) for v in self.lower]), np.array([round_down(v) for v in self.upper]))
+
+    def contains_exact(self, point: Sequence[Fraction]) -> bool:
+        return all(a <= Fraction(p) <= b for p, a, b in zip(point, self.lower, self.upper))
+
+    def __repr__(self) -> str:
+        return f"InputBox(dim={self.dim}, space={self.space!r}{', ' + self.source if self.source else ''})"
+
+
+def nnet_box(network: Network) -> InputBox:
+    """The ``.nnet`` header's input ranges [min, max], in raw coordinates."""
+    norm = network.normalization
+    if norm is None:
+        raise DomainError(f"{network.name or 'the network'} has no input normalisation header, so no nnet-box;"
+                          " give a box (--domain box:LO:HI or vnnlib:FILE)")
+    return InputBox(norm.lower, norm.upper, "raw", source="nnet-box")
+
+
+@dataclass(frozen=True, eq=False)
+class NormalMap:
+    """The exact affine map between domain coordinates x and normalised inputs u (per coordinate)."""
+
+    mean: tuple[Fraction, ...] | None  # None: identity (no header, or a box given in normalised space)
+    range: tuple[Fraction, ...] | None
+    clip_lo: tuple[Fraction, ...] | None = None
+    clip_hi: tuple[Fraction, ...] | None = None
+
+    def to_u(self, x: Sequence[Fraction]) -> list[Fraction]:
+        """What the first affine layer sees for the input x: clip, then (x - mean) / range, exactly."""
+        if self.mean is None:
+            return [Fraction(v) for v in x]
+        return [(min(max(Fraction(v), a), b) - m) / r
+                for v, m, r, a, b in zip(x, self.mean, self.range, self.clip_lo, self.clip_hi)]
+
+    def to_x(self, u: Sequence[Fraction]) -> list[Fraction]:
+        if self.mean is None:
+            return list(u)
+        return [Fraction(v) * r + m for v, m, r in zip(u, self.mean, self.range)]
+
+
+def normalized_box(network: Network, box: InputBox) -> tuple[list[Fraction], list[Fraction], NormalMap, list[str]]:
+    """(u lower, u upper, the x<->u map, notes): the box the first affine layer sees, exactly."""
+    if box.dim != network.n:
+        raise ShapeError(f"input box has dimension {box.dim} but the network takes {network.n} inputs")
+    norm = network.normalization
+    notes: list[str] = []
+    if norm is None or box.space == "normalized":
+        if norm is not None:
+            notes.append("box read in the network's normalised input coordinates (header map bypassed)")
+        return list(box.lower), list(box.upper), NormalMap(None, None), notes
+    lo_c = [Fraction(float(v)) for v in norm.lower]
+    hi_c = [Fraction(float(v)) for v in norm.upper]
+    mean = tuple(Fraction(float(v)) for v in norm.mean)
+    rng = tuple(Fraction(float(v)) for v in norm.range)
+    clipped = [(min(max(a, cl), ch), min(max(b, cl), ch)) for a, b, cl, ch in zip(box.lower, box.upper, lo_c, hi_c)]
+    if any(c != (a, b) for c, a, b in zip(clipped, box.lower, box.upper)):
+        notes.append("box clipped to the header's input ranges (the network clips its inputs)")
+    m = NormalMap(mean, rng, tuple(lo_c), tuple(hi_c))
+    ulo, uhi = [], []
+    for (a, b), mu, r in zip(clipped, mean, rng):
+        ua, ub = (a - mu) / r, (b - mu) / r
+        ulo.append(min(ua, ub))
+        uhi.append(max(ua, ub))
+    return ulo, uhi, m, notes

@@ -1,0 +1,205 @@
+"""Branch and bound over input regions for the max-active count of one layer.
+
+A region is an exact rational sub-box of the normalised input box. Its proved upper
+bound is stable-on + unstable units of the target layer (from ``bounds``); its lower
+bounds come from points whose count is re-decided exactly. Regions whose upper bound
+does not beat the best count (or k, for a k-check) are closed; a region with few
+unstable units is settled by the exact Z3 encoding; otherwise it is bisected on the
+coordinate of largest influence (width times first-layer weight mass). The max over a
+union of regions is the max of the region maxima, so upper bounds combine by max.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Sequence
+
+import numpy as np
+
+from sparse_models.errors import SoundnessError
+from sparse_models.network import Dense
+
+from .bounds import NetworkBounds, network_bounds
+from .domain import round_down, round_up
+from .exact import ExactLayers
+from .patterns import PatternSearch
+from .search import pre_activation, search
+
+MAX_SPLIT_DEPTH = 200
+
+
+@dataclass(eq=False)
+class Region:
+    lo: tuple[Fraction, ...]
+    hi: tuple[Fraction, ...]
+    bounds: NetworkBounds
+    upper: int
+    hard: int  # unstable relus in layers < L: the patterns the exact search may branch on
+    depth: int = 0
+
+
+@dataclass
+class Outcome:
+    """What one branch-and-bound run proved over its regions."""
+
+    best: int  # exact count attained at ``point`` (-1 if no point yet)
+    point: tuple | None  # normalised input (floats or Fractions) attaining ``best``
+    upper: int  # proved: no input of the regions activates more
+    regions: int = 0
+    max_depth: int = 0
+    solver_calls: int = 0
+    rechecks: int = 0
+    timed_out: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def float_box(lo: Sequence[Fraction], hi: Sequence[Fraction]) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest float box containing the exact one."""
+    return np.array([round_down(v) for v in lo]), np.array([round_up(v) for v in hi])
+
+
+def inner_box(lo: Sequence[Fraction], hi: Sequence[Fraction]) -> tuple[np.ndarray, np.ndarray]:
+    """A float box inside the exact one (a point when a side is thinner than one ulp)."""
+    a = np.array([round_up(v) for v in lo])
+    b = np.array([round_down(v) for v in hi])
+    bad = a > b
+    if np.any(bad):  # no float strictly inside: fall back to the lower end when it is exact
+        a[bad] = b[bad] = [float(v) for v, ok in zip(lo, bad) if ok]
+    return a, b
+
+
+class LayerSolver:
+    """Max-active (or a k-check) for layer L of ``layers`` over a set of regions."""
+
+    def __init__(self, layers: Sequence[Dense], L: int, tau: float, *, deadline: float | None, seed: int = 0,
+                 z3_max_unstable: int = 40, split: bool = True, z3_slice: float = 5.0) -> None:
+        self.layers, self.L, self.tau = tuple(layers[: L + 1]), L, float(tau)
+        self.exact = ExactLayers(self.layers)
+        self.deadline = deadline
+        self.rng = np.random.default_rng(seed)
+        self.z3_max, self.split, self.z3_slice = z3_max_unstable, split, z3_slice
+        W0 = self.layers[0].W
+        self.influence = np.abs(W0).sum(axis=0)
+        self.out = Outcome(-1, None, 0)
+        self.closed_upper = -1
+
+    # -- helpers ------------------------------------------------------------------
+    def remaining(self) -> float | None:
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def expired(self) -> bool:
+        rem = self.remaining()
+        return rem is not None and rem <= 0
+
+    def evaluate(self, lo: Sequence[Fraction], hi: Sequence[Fraction], depth: int) -> Region:
+        fl, fh = float_box(lo, hi)
+        b = network_bounds(self.layers, fl, fh)
+        hard = sum(int(((b.lower[k] < 0) & (b.upper[k] > 0)).sum()) for k in range(self.L))
+        self.out.max_depth = max(self.out.max_depth, depth)
+        return Region(tuple(lo), tuple(hi), b, b.upper_count(self.L, self.tau), hard, depth)
+
+    def offer(self, u: Sequence, claimed: int | None = None) -> int:
+        """Re-decide the count at u exactly; keep it when it beats the best."""
+        self.out.rechecks += 1
+        count = len(self.exact.active(u, self.L, self.tau))
+        if claimed is not None and count < claimed:
+            raise SoundnessError(f"solver point claimed {claimed} active units in layer {self.L}, exact check finds {count}")
+        if count > self.out.best:
+            self.out.best, self.out.point = count, tuple(u)
+        return count
+
+    def sample(self, r: Region, samples: int, rounds: int) -> None:
+        lo, hi = inner_box(r.lo, r.hi)
+        cands = search(self.layers, self.L, lo, hi, self.tau, samples=samples, rounds=rounds, rng=self.rng)
+        counts = (pre_activation(self.layers, self.L, cands) > self.tau).sum(axis=1)
+        for x, c in zip(cands, counts):
+            if c > self.out.best or self.out.point is None:
+                self.offer([float(v) for v in x])
+
+    def threshold(self, floor: int) -> int:
+        return max(self.out.best, floor)
+
+    def z3_region(self, r: Region, floor: int, stop_above: int | None) -> bool:
+        """Settle the region exactly (pattern search); False when it ran out of its time slice."""
+        if self.threshold(floor) >= r.upper:
+            self.closed_upper = max(self.closed_upper, r.upper)
+            return True
+        if not self.split:
+            slice_end = self.deadline  # nothing else to try: the whole remaining time
+        else:
+            rem = self.remaining()
+            share = self.z3_slice if r.depth or rem is None else max(self.z3_slice, 0.25 * rem)
+            slice_end = time.monotonic() + share  # the whole box gets a longer first try before splitting
+            if self.deadline is not None:
+                slice_end = min(slice_end, self.deadline)
+        search = PatternSearch(self.layers, self.L, r.lo, r.hi, r.bounds, self.tau)
+        thr = self.threshold(floor)
+        if stop_above is not None:
+            thr = max(thr, stop_above)  # a k-check only needs to know whether more than k is possible
+        done = search.run(thr, slice_end)
+        self.out.solver_calls += search.checks
+        if search.best_point is not None and search.best > thr:
+            self.offer(search.best_point, claimed=search.best)
+        if done:
+            self.closed_upper = max(self.closed_upper, min(max(search.best, thr), r.upper))
+        return done
+
+    def bisect(self, r: Region) -> list[Region]:
+        widths = np.array([float(b - a) for a, b in zip(r.lo, r.hi)])
+        j = int(np.argmax(widths * self.influence))
+        mid = (r.lo[j] + r.hi[j]) / 2
+        left_hi = list(r.hi)
+        left_hi[j] = mid
+        right_lo = list(r.lo)
+        right_lo[j] = mid
+        return [self.evaluate(r.lo, left_hi, r.depth + 1), self.evaluate(right_lo, r.hi, r.depth + 1)]
+
+    # -- the search ---------------------------------------------------------------------
+    def run(self, boxes: Sequence[tuple[Sequence[Fraction], Sequence[Fraction]]], *, floor: int = -1,
+            stop_above: int | None = None, root_samples: int = 4096, root_rounds: int = 60) -> Outcome:
+        """Branch and bound over ``boxes``; ``floor`` = k closes regions proved <= k (a k-check)."""
+        counter = itertools.count()
+        heap: list[tuple[int, int, Region]] = []
+        stuck: list[Region] = []
+        for lo, hi in boxes:
+            r = self.evaluate(lo, hi, 0)
+            self.sample(r, root_samples, root_rounds)
+            heapq.heappush(heap, (-r.upper, next(counter), r))
+        while heap:
+            if stop_above is not None and self.out.best > stop_above:
+                break
+            if self.expired():
+                self.out.timed_out = True
+                break
+            _, _, r = heapq.heappop(heap)
+            self.out.regions += 1
+            if r.upper <= self.threshold(floor):
+                self.closed_upper = max(self.closed_upper, r.upper)
+                continue
+            can_split = self.split and r.depth < MAX_SPLIT_DEPTH
+            if r.hard <= self.z3_max or not can_split:
+                if self.z3_region(r, floor, stop_above):
+                    continue
+                if not can_split:
+                    stuck.append(r)
+                    self.out.timed_out = True
+                    continue
+            for child in self.bisect(r):
+                self.sample(child, 48, 4)
+                heapq.heappush(heap, (-child.upper, next(counter), child))
+        open_up = max([r.upper for _, _, r in heap] + [r.upper for r in stuck], default=-1)
+        self.out.upper = max(self.out.best, self.closed_upper, open_up)
+        return self.out
+
+
+def run_regions(args: tuple) -> Outcome:
+    """Picklable entry for ``verify.executor.run_batch``: one branch-and-bound over some regions."""
+    layers, L, tau, boxes, floor, stop_above, timeout, seed, z3_max, split, z3_slice, best_known = args
+    deadline = None if timeout is None else time.monotonic() + timeout
+    solver = LayerSolver(layers, L, tau, deadline=deadline, seed=seed, z3_max_unstable=z3_max, split=split,
+                         z3_slice=z3_slice)
+    return solver.run(boxes, floor=max(floor, best_known), stop_above=stop_above, root_samples=512, root_rounds=20)
