@@ -81,6 +81,7 @@ def assert_k_sparse(block: MLPBlock, k: int, domain: Any, *, timeout: float | No
     reproducing call) when more are active somewhere, and with :class:`NotProvedError` when
     the verifier times out. ``timeout=None`` uses the plugin's ``--sparsecert-timeout``.
     """
+    __tracebackhide__ = True  # pytest shows the caller's line and the message, not this helper
     if not isinstance(block, MLPBlock):
         raise InvalidArgument(f"assert_k_sparse needs an MLPBlock, got {type(block).__name__};"
                               " load a model file with sparse_models.load")
@@ -145,6 +146,7 @@ def assert_equivalent(a: Any, b: Any, domain: Any, *, tol: float = 0.0, timeout:
     with :class:`EquivalenceAssertionError` showing the input where they differ, both outputs
     and each one's active units there, or :class:`NotProvedError` on a timeout.
     """
+    __tracebackhide__ = True  # pytest shows the caller's line and the message, not this helper
     t = _timeout(timeout)
     res = equivalent(a, b, domain, tol=tol, timeout=t)
     if res.status == "verified":
@@ -209,6 +211,7 @@ def assert_learns(learner: Any, strategy: SearchStrategy[MLPBlock], eps: float, 
     The search is derandomised (``seed`` and the strategy fix it); failures are shrunk.
     Call it from a plain test function, not from inside another ``@given`` test.
     """
+    __tracebackhide__ = True  # pytest shows the caller's line and the message, not this helper
     if not callable(getattr(learner, "fit", None)) or not callable(getattr(learner, "predict", None)):
         raise InvalidArgument(f"learner needs fit(X, y, seed=...) and predict(X) methods, got {type(learner).__name__}")
     if not isinstance(strategy, SearchStrategy):

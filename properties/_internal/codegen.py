@@ -75,7 +75,7 @@ def block_reference(block: MLPBlock, var: str = "block") -> tuple[str, str]:
     if code is not None:
         return code, ""
     return var, (f"# {var}: the {block.s} x {block.n} block under test (too large to print); keep it with"
-                 f" sparse_models.save_npz('counterexample.npz', {var}) and reload with sparse_models.load")
+                 f" sparse_models.save_npz({var}, 'counterexample.npz') and reload with sparse_models.load")
 
 
 def pretty_block(obj: MLPBlock, printer: Any, cycle: bool) -> None:
