@@ -117,3 +117,42 @@ def test_precommit_check_exit_codes(user_dir, capsys):
     assert "lost its sparsity" in err and "witness input x" in err
     assert main([str(user_dir / "missing.npz"), "-k", "2"]) == 2
     assert main([str(user_dir / "sparse.npz"), "-k", "2", "--domain", "sphere"]) == 2
+
+
+PROFILE_FILE = '''
+import pytest
+from hypothesis import given, settings, strategies as st
+
+COUNTS = {"marked": 0, "marked_own_settings": 0, "plain": 0}
+
+
+@pytest.mark.sparsecert
+@given(st.integers())
+def test_marked(x):
+    COUNTS["marked"] += 1
+
+
+@pytest.mark.sparsecert
+@settings(max_examples=7)
+@given(st.integers())
+def test_marked_own_settings(x):
+    COUNTS["marked_own_settings"] += 1
+
+
+@given(st.integers())
+def test_plain(x):
+    COUNTS["plain"] += 1
+
+
+def test_counts():
+    print("COUNTS", COUNTS)
+'''
+
+
+@pytest.mark.parametrize("profile, marked", [("sparsecert", 25)])
+def test_profile_applies_to_marked_tests_only(tmp_path, profile, marked):
+    (tmp_path / "test_profiles.py").write_text(PROFILE_FILE)
+    res = run_pytest(tmp_path, "test_profiles.py", {}, "-s", "--strict-markers", "--sparsecert-profile", profile)
+    assert res.returncode == 0, res.stdout + res.stderr
+    counts = eval(res.stdout.split("COUNTS ", 1)[1].splitlines()[0])
+    assert counts == {"marked": marked, "marked_own_settings": 7, "plain": 100}
