@@ -21,7 +21,8 @@ T = TypeVar("T")
 def add_model_argument(parser) -> None:
     parser.add_argument("model", help="model file (.npz, .safetensors, .onnx, .pt, .nnet)")
     parser.add_argument("--layer", default=None,
-                        help="hidden layer to analyse in a deep network (0-based)")
+                        help="hidden layer to analyse in a deep network (0-based, or 'all' for the whole-network"
+                             " per-layer table)")
     parser.add_argument("--activation", default=None,
                         help="hidden activation for files that do not record it (.pt state dicts, bare .safetensors)")
 
@@ -36,7 +37,14 @@ def load_model(args) -> MLPBlock:
     return load(args.model, layer=layer, activation=getattr(args, "activation", None))
 
 
-DOMAIN_HELP = ("hypercube | hypercube01 | box:LO:HI | box-file:FILE.npz | ball:CENTERS.npy:RADIUS | points:X.npy")
+DOMAIN_HELP = ("hypercube | hypercube01 | box:LO:HI | box-file:FILE.npz | ball:CENTERS.npy:RADIUS | points:X.npy;"
+               " whole deep networks: vnnlib:FILE | vnnlib-raw:FILE | nnet-box")
+
+
+def load_network_model(args):
+    """The whole network (for deep-network questions), honouring --activation; the block path is load_model."""
+    from sparse_models.io import load_network
+    return load_network(args.model, activation=getattr(args, "activation", None))
 
 
 def _npy(path: str, what: str) -> np.ndarray:

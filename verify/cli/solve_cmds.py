@@ -14,6 +14,7 @@ from sparse_models._validate import as_count
 
 from ..api import METHODS, check_sparsity, max_active
 from ..batch import certify_balls
+from ..deep.cli_support import run_deep_maxact, run_deep_verify, wants_deep
 from ..results import MaxActive, Unknown, Verified, Violated
 from .common import DOMAIN_HELP, Progress, add_model_argument, load_model, parse_domains, print_json
 from .main import EXIT_UNKNOWN, EXIT_VERIFIED, EXIT_VIOLATED
@@ -25,8 +26,10 @@ def _common(p) -> None:
     p.add_argument("--tau", type=float, default=0.0, help="activity threshold: unit active iff z > tau (default 0)")
     p.add_argument("--timeout", type=float, default=None, help="seconds per domain (default: none)")
     p.add_argument("--method", choices=METHODS, default="auto", help="solving method (default: auto)")
-    p.add_argument("--jobs", type=int, default=1, help="parallel processes for batches of balls")
+    p.add_argument("--jobs", type=int, default=1, help="parallel processes for batches of balls and for input regions of deep networks")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--whole-network", action="store_true",
+                   help="deep network: the domain is over the network's inputs and every layer before --layer counts")
 
 
 def register_maxact(sub) -> None:
@@ -40,6 +43,23 @@ def register_verify(sub) -> None:
     v.add_argument("-k", "--k", dest="k", type=int, required=True, help="the sparsity to prove")
     _common(v)
     v.set_defaults(func=run_verify)
+
+
+def _run_deep(args, maxact: bool) -> int:
+    """Whole deep networks (verify.deep): one entry per layer; see verify/deep/cli_support.py."""
+    _validate(args, None)
+    if maxact:
+        out, optimal, text = run_deep_maxact(args)
+        code = EXIT_VERIFIED if optimal else EXIT_UNKNOWN
+    else:
+        as_count("-k", args.k, low=0)
+        out, status, text = run_deep_verify(args)
+        code = {"verified": EXIT_VERIFIED, "violated": EXIT_VIOLATED, "unknown": EXIT_UNKNOWN}[status]
+    if args.json:
+        print_json(out)
+    else:
+        print(text)
+    return code
 
 
 def _validate(args, block) -> None:
@@ -62,6 +82,8 @@ def _maxact_results(args, block, domains) -> list[MaxActive]:
 
 
 def run_maxact(args) -> int:
+    if wants_deep(args):
+        return _run_deep(args, maxact=True)
     block = load_model(args)
     _validate(args, block)
     domains = parse_domains(args.domain, block.n)
@@ -98,6 +120,8 @@ def _print_maxact(args, block, results, best, optimal) -> None:
 
 
 def run_verify(args) -> int:
+    if wants_deep(args):
+        return _run_deep(args, maxact=False)
     block = load_model(args)
     _validate(args, block)
     k = as_count("-k", args.k, low=0, high=block.s)

@@ -3,7 +3,8 @@
 The whole network up to ``layer`` is taken into account: proved bounds on every
 pre-activation (``bounds``) fix the stable units and give the upper bound stable-on +
 unstable; sampling and a local-search attack give lower bounds; branch and bound over
-input regions with the exact Z3 encoding (``encode``) closes the gap. Every reported
+input regions with an exact activation-pattern search (``patterns``, exact rational
+LP checks by Z3) closes the gap. Every reported
 count is attained at a witness re-checked by the float64 forward pass and exactly in
 rational arithmetic; on timeout the answer is UNKNOWN (``optimal=False``) with both
 bounds proved. ``verify.max_active`` for single blocks is unchanged.

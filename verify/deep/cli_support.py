@@ -1,0 +1,126 @@
+"""The deep-network path of ``sparsecert maxact`` / ``verify``: whole-network questions per layer.
+
+Taken when ``--layer all`` is given, when the domain only makes sense for a whole network
+(``vnnlib:FILE``, ``vnnlib-raw:FILE``, ``nnet-box``), or with ``--whole-network``. The
+single-block path (``--layer L`` with a domain over that layer's own inputs) is unchanged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sparse_models import Box
+from sparse_models.errors import DomainError, InvalidArgument
+from sparse_models.network import Network
+
+from ..results import Unknown, Verified, Violated
+from .api import check_sparsity, max_active
+from .domain import nnet_box
+from .vnnlib import read_vnnlib
+
+DEEP_DOMAIN_HELP = "vnnlib:FILE | vnnlib-raw:FILE | nnet-box (whole network; also box:LO:HI with --whole-network)"
+
+
+def wants_deep(args) -> bool:
+    """True when the command asks about a whole deep network rather than one block."""
+    spec = getattr(args, "domain", "") or ""
+    return (str(getattr(args, "layer", None)) == "all" or getattr(args, "whole_network", False)
+            or spec.startswith(("vnnlib:", "vnnlib-raw:")) or spec == "nnet-box")
+
+
+def load_deep(args) -> Network:
+    from ..cli.common import load_network_model
+    return load_network_model(args)
+
+
+def deep_domain(spec: str, network: Network) -> Any:
+    """An input box for the whole network from a --domain string."""
+    kind, _, rest = spec.partition(":")
+    if kind in ("vnnlib", "vnnlib-raw"):
+        if not rest:
+            raise DomainError(f"write the VNN-LIB domain as {kind}:FILE, got {spec!r}")
+        # VNN-COMP writes ACAS Xu properties over the normalised inputs the ONNX networks take;
+        # a network that carries a .nnet header therefore reads vnnlib: boxes in normalised space
+        space = "normalized" if kind == "vnnlib" and network.normalization is not None else "raw"
+        return read_vnnlib(Path(rest), network.n, space=space)
+    if kind == "nnet-box" and not rest:
+        return nnet_box(network)
+    if kind == "box":
+        parts = rest.split(":")
+        if len(parts) != 2:
+            raise DomainError(f"box domain is written box:LO:HI, got {spec!r}")
+        try:
+            lo, hi = float(parts[0]), float(parts[1])
+        except ValueError:
+            raise DomainError(f"box bounds must be numbers, got {spec!r}") from None
+        return Box.uniform(network.n, lo, hi)
+    if kind == "box-file":
+        from ..cli.common import parse_domains
+        return parse_domains(spec, network.n)[0]
+    raise DomainError(f"domain {spec!r} is not an input box for a whole network; use {DEEP_DOMAIN_HELP}")
+
+
+def _layers(args, network: Network) -> list[int]:
+    layer = getattr(args, "layer", None)
+    if layer is None or str(layer) == "all":
+        return list(range(network.hidden_layers))
+    try:
+        L = int(layer)
+    except ValueError:
+        raise InvalidArgument(f"--layer must be a whole number or 'all', got {layer!r}") from None
+    if not 0 <= L < network.hidden_layers:
+        raise InvalidArgument(f"--layer {L} is out of range: the network has hidden layers 0..{network.hidden_layers - 1}")
+    return [L]
+
+
+def _entry(L: int, width: int, result) -> dict:
+    return {"layer": L, "width": width, **result.as_dict()}
+
+
+def run_deep_maxact(args) -> tuple[dict, bool, str]:
+    """(JSON summary, all optimal, text report)."""
+    net = load_deep(args)
+    dom = deep_domain(args.domain, net)
+    entries, lines, optimal = [], [], True
+    lines.append(f"{args.model}: {net.hidden_layers} hidden layers {list(net.widths)}, domain {args.domain},"
+                 f" tau={args.tau:g}, timeout {args.timeout or 'none'} s per layer")
+    lines.append(f"{'layer':>5} {'width':>5} {'max active':>12} {'proved':>6} {'on/off/unstable':>16} {'time s':>8}")
+    for L in _layers(args, net):
+        r = max_active(net, L, dom, tau=args.tau, timeout=args.timeout, jobs=args.jobs)
+        optimal &= r.optimal
+        entries.append(_entry(L, net.widths[L], r))
+        val = f"{r.value}" if r.optimal else f"[{r.value}, {r.upper_bound}]"
+        st = r.stats
+        lines.append(f"{L:>5} {net.widths[L]:>5} {val:>12} {'yes' if r.optimal else 'no':>6}"
+                     f" {f'{st.units_fixed_on}/{st.units_fixed_off}/{st.units_undecided}':>16} {st.time_s:>8.2f}")
+    out = {"model": args.model, "domain": args.domain, "tau": args.tau, "optimal": optimal, "layers": entries}
+    return out, optimal, "\n".join(lines)
+
+
+def run_deep_verify(args) -> tuple[dict, str, str]:
+    """(JSON summary, 'verified' | 'violated' | 'unknown', text report)."""
+    net = load_deep(args)
+    dom = deep_domain(args.domain, net)
+    entries, lines, statuses = [], [], []
+    for L in _layers(args, net):
+        r = check_sparsity(net, L, args.k, dom, tau=args.tau, timeout=args.timeout, jobs=args.jobs)
+        statuses.append(r.status)
+        entries.append(_entry(L, net.widths[L], r))
+        if isinstance(r, Violated):
+            w = r.witness
+            lines.append(f"layer {L}: VIOLATED: {w.count} > {args.k} units active at"
+                         f" {np.array2string(w.x, precision=6, max_line_width=96)}"
+                         f" (float64 re-check: {w.float_count})")
+        elif isinstance(r, Unknown):
+            lines.append(f"layer {L}: UNKNOWN: max active proved in [{r.lower}, {r.upper}] ({r.reason})")
+        elif isinstance(r, Verified):
+            lines.append(f"layer {L}: VERIFIED: at most {args.k} of {net.widths[L]} units active"
+                         f" (proved bound {r.upper_bound})")
+    status = "violated" if "violated" in statuses else ("unknown" if "unknown" in statuses else "verified")
+    out = {"model": args.model, "domain": args.domain, "tau": args.tau, "k": args.k, "status": status,
+           "layers": entries}
+    return out, status, "\n".join(lines)
+
