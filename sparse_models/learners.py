@@ -163,8 +163,8 @@ class LowDegreeLearner:
         self.report_ = LowDegreeReport(self.degree, n, Nd, m, time.perf_counter() - t0, self.clip, seed)
         return self
 
-    def predict(self, X: Any) -> np.ndarray:
-        """h(x) = sum_{|S| <= d} f~(S) chi_S(x) for each row (clipped when ``clip`` was given)."""
+    def predict(self, X: Any) -> "np.ndarray | float":
+        """h(x) = sum_{|S| <= d} f~(S) chi_S(x) for each row (a float for one point; clipped when ``clip`` was given)."""
         if self.coefficients_ is None or self.report_ is None:
             raise InvalidArgument("call fit(X, y) before predict(X)")
         Xa = as_float64("X", X)
@@ -178,7 +178,7 @@ class LowDegreeLearner:
             out[a:b] = characters(Xa[a:b], self.degree) @ self.coefficients_
         if self.clip is not None:
             np.clip(out, -self.clip, self.clip, out=out)
-        return out[0:1].copy()[0] if single else out
+        return float(out[0]) if single else out
 
     @staticmethod
     def _row_chunks(m: int, Nd: int):

@@ -206,10 +206,10 @@ def juntas(n: int | None = None, t: int | None = None, *, max_n: int = 8, max_t:
            values: Sequence[float] = (-1.0, 1.0), activation: "str | SearchStrategy[str]" = "relu",
            ) -> SearchStrategy[MLPBlock]:
     """t-juntas g(x_S) as 1-sparse blocks of width 2^t (THEORY §5, D1), table entries from ``values``."""
-    n_st = _size("n", n, "max_n", max_n, 1, MAX_N)
     if t is not None:
         _count("t", t, 0, 10)
     _count("max_t", max_t, 0, 10)
+    n_st = _size("n", n, "max_n", max_n, max(1, t or 0), MAX_N)  # a junta on t coordinates needs n >= t
     vals = tuple(values) if isinstance(values, (list, tuple)) else None
     if not vals or any(isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v) for v in vals):
         raise StrategyArgumentError(f"values must be a non-empty sequence of finite numbers, got {values!r}")
@@ -218,8 +218,6 @@ def juntas(n: int | None = None, t: int | None = None, *, max_n: int = 8, max_t:
     @st.composite
     def draw_junta(draw: Any) -> MLPBlock:
         n_ = draw(n_st)
-        if t is not None and t > n_:
-            raise StrategyArgumentError(f"a junta on t={t} coordinates needs n >= {t}, got n={n_}")
         t_ = t if t is not None else draw(st.integers(0, min(max_t, n_)))
         S = draw(st.lists(st.integers(0, n_ - 1), min_size=t_, max_size=t_, unique=True))
         table = draw(st.lists(st.sampled_from(vals), min_size=1 << t_, max_size=1 << t_))

@@ -122,6 +122,12 @@ def test_juntas_are_one_sparse_functions_of_few_coordinates(b):
     assert set(np.unique(b.W2)) <= {-1.0, 0.5, 2.0}
 
 
+@settings(max_examples=10, deadline=None, database=None)
+@given(juntas(t=3, max_n=5))
+def test_juntas_with_fixed_t_draw_n_at_least_t(b):
+    assert 3 <= b.n <= 5 and b.s == 8
+
+
 @FAST
 @given(st.integers(1, 4).flatmap(lambda n: domains(n).flatmap(lambda d: st.tuples(st.just(n), st.just(d), points(d)))))
 def test_points_lie_in_their_domains(case):
@@ -165,6 +171,8 @@ def test_labelled_samples_without_noise_are_exact():
     (lambda: blocks(activation="softmax"), "unknown activation"),
     (lambda: sparse_blocks(k=-1), "k=-1 is out of range"),
     (lambda: juntas(values=()), "values must be a non-empty"),
+    (lambda: juntas(n=2, t=3), "n=2 is out of range; it must lie in \\[3, 24\\]"),
+    (lambda: juntas(t=4, max_n=3), "max_n=3 is out of range"),
     (lambda: domains(0), "n=0"),
     (lambda: domains(2, kinds=("sphere",)), "kinds must be"),
     (lambda: points(Polytope(np.eye(2), np.ones(2))), "not supported"),
