@@ -157,3 +157,30 @@ def test_binomial_tail():
     assert binomial_tail(0, 10, 0.3) == pytest.approx(1.0)
     assert binomial_tail(10, 10, 0.5) == pytest.approx(2.0 ** -10)
     assert binomial_tail(2, 3, 0.5) == pytest.approx(0.5)
+
+
+def test_large_blocks_are_described_not_printed():
+    planted = planted_sparse(30, 200, 4, seed=1)
+    with pytest.raises(SparsityAssertionError) as info:
+        assert_k_sparse(planted.block, 3, Hypercube(30))
+    msg = str(info.value)
+    assert "too large to print" in msg and "save_npz(block, 'counterexample.npz')" in msg
+    assert "check_sparsity(block, 3, Hypercube(30))" in msg
+    assert len(info.value.result.witness.active_units) == 4
+
+
+def test_falsifying_examples_print_blocks_as_source():
+    from hypothesis import given, settings
+
+    from properties.strategies import sparse_blocks
+
+    @settings(max_examples=200, database=None, deadline=None)
+    @given(sparse_blocks(k=2))
+    def my_property(block):
+        assert_k_sparse(block, 1, Hypercube(block.n))
+
+    with pytest.raises(SparsityAssertionError) as info:
+        my_property()
+    notes = "\n".join(getattr(info.value, "__notes__", []))
+    assert "block=MLPBlock(W1=[[1], [1]], b1=[0, 0], W2=[[0, 0]], b2=[0])" in notes
+    assert "witness input x = [1]" in str(info.value)
