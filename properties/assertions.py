@@ -230,6 +230,9 @@ def assert_learns(learner: Any, strategy: SearchStrategy[MLPBlock], eps: float, 
     exact_max_n = as_count("exact_max_n", exact_max_n, low=1, high=22)
     test_size = as_count("test_size", test_size, low=1)
     threshold = next((c for c in range(trials + 2) if c > trials or binomial_tail(c, trials, delta) < alpha))
+    cls = type(learner)
+    module = "sparse_models" if cls.__module__.startswith("sparse_models") else cls.__module__
+    learner_import = f"from {module} import {cls.__name__}  # the learner, as its repr below rebuilds it"
     call = (f"assert_learns({learner!r}, {{strategy}}, eps={eps!r}, delta={delta!r}, m={m}, trials={trials},"
             f" alpha={alpha!r}, noise={noise!r}, seed={seed})")
 
@@ -262,7 +265,8 @@ def assert_learns(learner: Any, strategy: SearchStrategy[MLPBlock], eps: float, 
                      f"  errors: {[float(f'{e:.4g}') for e in errors]}",
                      f"  allowed failures: at most {threshold - 1} of {trials}",
                      _reproduce(["from hypothesis import strategies as st", "from sparse_models import MLPBlock",
-                                 "from properties import assert_learns", call.format(strategy=strat)])]
+                                 "from properties import assert_learns", learner_import,
+                                 call.format(strategy=strat)])]
             raise LearningAssertionError("\n".join(lines), {"errors": errors, "failures": fails})
 
     run = settings(max_examples=max_examples, deadline=None, derandomize=True, database=None,

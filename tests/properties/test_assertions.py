@@ -141,6 +141,12 @@ def test_assert_learns_fails_with_a_shrunk_target():
     block = eval(target, {"MLPBlock": MLPBlock})
     assert block.s == 4 and np.count_nonzero(np.any(block.W1 != 0, axis=0)) == 2  # shrunk to a 2-junta
     assert "P[Binomial(5, 0.1) >= 5]" in msg and "reproduce:" in msg
+    code = reproduce_code(msg)
+    assert "from sparse_models import LowDegreeLearner" in code
+    scope: dict = {}
+    exec(code.rsplit("\n", 1)[0], scope)
+    with pytest.raises(LearningAssertionError):  # the printed call fails the same way
+        exec(code.splitlines()[-1], scope)
 
 
 def test_assert_learns_on_a_fixed_target_and_bad_arguments():
