@@ -3,6 +3,22 @@
 ``blocks``, ``sparse_blocks`` (exact max-active <= k on the ±1 cube, by construction),
 ``juntas``, ``domains``, ``points`` and ``labelled_samples``. Bad arguments raise
 :class:`StrategyArgumentError`, a ``hypothesis.errors.InvalidArgument``.
+
+A user's test (run by plain ``pytest``; the sparsecert plugin adds the options and summary)::
+
+    import pytest
+    from hypothesis import given
+    from properties import assert_k_sparse
+    from properties.strategies import sparse_blocks
+    from sparse_models import Hypercube
+
+    @pytest.mark.sparsecert
+    @given(sparse_blocks(n=6, k=2))
+    def test_my_quantiser_keeps_sparsity(block):
+        assert_k_sparse(my_quantise(block), 2, Hypercube(6))
+
+A failure shows the shrunk block as ``MLPBlock(W1=..., ...)`` source, the witness input, the
+active units and the exact ``check_sparsity(...)`` call that reproduces it.
 """
 
 from ._internal.strategies import (
