@@ -22,7 +22,8 @@ from sparse_models.errors import InvalidArgument, SoundnessError
 
 from .backends import make_backend
 from .backends.base import CubeQuery, RealQuery
-from .enumerate import enumerate_cube
+from .enumerate import EnumerationOutcome, enumerate_cube
+from .executor import run_batch
 from .exact_eval import exact_active_mask
 from .exclusions import analyse_cube, independent_groups, row_coords, subrows
 from .integer_form import IntegerRows, cube_rows, real_rows
@@ -31,8 +32,8 @@ from .results import MaxActive, Stats, Unknown, Verified, Violated, Witness
 from .search import box_search, cube_search
 from .witness import witness_at, witness_from_rational
 
-ENUM_MAX_COORDS = 22  # enumerate a group's cube when it has at most this many coordinates ...
-ENUM_MAX_WORK = 2**33  # ... and 2^coords * rows stays below this
+ENUM_MAX_COORDS = 26  # enumerate a group's cube when it has at most this many coordinates ...
+ENUM_MAX_WORK = 2**36  # ... and 2^coords * rows stays below this
 METHODS = ("auto", "enumerate", "z3")
 
 
@@ -50,11 +51,20 @@ class _Timeout(Exception):
     pass
 
 
+PARALLEL_WORK = 2**29  # unit evaluations above which a cube scan is split over processes
+
+
+def _enumerate_part(task) -> EnumerationOutcome:
+    rows, coords, stop_above, deadline, best_known, high_range = task
+    return enumerate_cube(rows, coords, stop_above=stop_above, deadline=deadline, best_known=best_known,
+                          high_range=high_range)
+
+
 class _Engine:
     """One max-active computation; ``stop_above``/``stop_at_most`` turn it into a k-check."""
 
     def __init__(self, block: MLPBlock, domain: Any, tau: float, timeout: float | None, method: str,
-                 presolve: bool, seed: int, backend: str) -> None:
+                 presolve: bool, seed: int, backend: str, jobs: int = 1) -> None:
         if not isinstance(block, MLPBlock):
             raise InvalidArgument(f"expected an MLPBlock, got {type(block).__name__}; load models with sparse_models.load")
         check_domain(domain, block.n)
@@ -67,6 +77,7 @@ class _Engine:
         if method not in METHODS:
             raise InvalidArgument(f"method must be one of {METHODS}, got {method!r}")
         self.method, self.seed, self.backend_name = method, seed, backend
+        self.jobs = as_count("jobs", jobs, low=1)
         self.start = time.monotonic()
         self.deadline = None if timeout is None else self.start + timeout
         self.calls = 0
@@ -171,8 +182,17 @@ class _Engine:
     def _enumerate_group(self, g: _Group, stop_above: int | None, total_lo) -> None:
         d: Hypercube = self.domain
         local_stop = None if stop_above is None else stop_above - (total_lo() - g.lower)
-        out = enumerate_cube(g.rows, g.coords, self.block.W1, self.block.b1, d.lo, d.hi, self.tau,
-                             stop_above=local_stop, deadline=self.deadline)
+        m2 = max(0, int(g.coords.size) - 12)
+        if self.jobs > 1 and (1 << int(g.coords.size)) * len(g.rows) >= PARALLEL_WORK and m2 >= 1:
+            cuts = np.linspace(0, 1 << m2, self.jobs + 1).astype(np.int64)
+            tasks = [(g.rows, g.coords, local_stop, self.deadline, g.lower, (int(a), int(b)))
+                     for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
+            parts = run_batch(_enumerate_part, tasks, jobs=self.jobs)
+            best = max(parts, key=lambda o: o.best)
+            out = EnumerationOutcome(best.best, best.best_y, all(o.complete for o in parts),
+                                     sum(o.points for o in parts), sum(o.exact_rechecks for o in parts))
+        else:
+            out = enumerate_cube(g.rows, g.coords, stop_above=local_stop, deadline=self.deadline, best_known=g.lower)
         self.rechecks += out.exact_rechecks
         if out.best > g.lower:
             g.lower = out.best
@@ -335,12 +355,14 @@ class _Engine:
 
 
 def max_active(block: MLPBlock, domain: Any, *, tau: float = 0.0, timeout: float | None = None,
-               method: str = "auto", presolve: bool = True, seed: int = 0, backend: str = "z3") -> MaxActive:
+               method: str = "auto", presolve: bool = True, seed: int = 0, backend: str = "z3",
+               jobs: int = 1) -> MaxActive:
     """The exact largest number of units active at once on ``domain``, with a witness.
 
     On timeout the result has ``optimal=False`` and proved bounds ``value <= max <= upper_bound``.
+    ``jobs`` > 1 splits large cube scans over that many processes.
     """
-    eng = _Engine(block, domain, tau, timeout, method, presolve, seed, backend)
+    eng = _Engine(block, domain, tau, timeout, method, presolve, seed, backend, jobs)
     lo, up, w, how = eng.run()
     optimal = lo >= up
     return MaxActive(lo, w, up, optimal, eng.stats(how), "" if optimal else "timeout before the bounds met")
@@ -348,12 +370,12 @@ def max_active(block: MLPBlock, domain: Any, *, tau: float = 0.0, timeout: float
 
 def check_sparsity(block: MLPBlock, k: int, domain: Any, *, tau: float = 0.0, timeout: float | None = None,
                    method: str = "auto", presolve: bool = True, seed: int = 0,
-                   backend: str = "z3") -> Verified | Violated | Unknown:
+                   backend: str = "z3", jobs: int = 1) -> Verified | Violated | Unknown:
     """Prove that at most ``k`` units are active at once on ``domain``, or give an input where more are."""
     if not isinstance(block, MLPBlock):
         raise InvalidArgument(f"expected an MLPBlock, got {type(block).__name__}")
     k = as_count("k", k, low=0, high=block.s)
-    eng = _Engine(block, domain, tau, timeout, method, presolve, seed, backend)
+    eng = _Engine(block, domain, tau, timeout, method, presolve, seed, backend, jobs)
     lo, up, w, how = eng.run(stop_above=k, stop_at_most=k)
     st = eng.stats(how)
     if lo > k:

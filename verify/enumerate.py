@@ -1,9 +1,12 @@
 """Exact enumeration of a cube: every point, vectorised and chunked, exact decisions.
 
-Rows whose scaled integer form keeps every partial sum below 2**53 are evaluated exactly
-in float64 (0/1 inputs make every product and sum an exact integer). Other rows are
-evaluated on the float weights with a rigorous rounding margin and re-decided in integer
-arithmetic where the float value is too close to tau.
+Meet in the middle: the coordinates are split into a low half (table P of 2^m1 rows:
+threshold minus the low part of every unit) and a high half (table Q: the high part),
+so unit r is active at (low l, high h) iff Q[h, r] > P[l, r] -- one comparison per unit
+and point, no multiplication. Rows whose scaled integer form stays below 2**53 are
+exact in float64; the others get a rigorous rounding margin e_r, and the comparison
+Q > P - e over-approximates activity. Only points whose over-approximated count beats
+the best count so far are re-counted exactly (integer arithmetic near tau).
 """
 
 from __future__ import annotations
@@ -13,78 +16,131 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sparse_models.exact import rounding_margin
-
 from .integer_form import IntegerRows
 
-DEFAULT_CHUNK = 1 << 15
+U = 2.0**-53
+CELLS = 1 << 23  # booleans per comparison block (8 MiB)
 
 
 @dataclass(frozen=True)
 class EnumerationOutcome:
-    best: int  # largest count of active rows found
+    best: int  # largest count of active rows found (exact)
     best_y: np.ndarray  # 0/1 assignment of the enumerated coordinates attaining it
     complete: bool  # every point was visited (False: deadline, or stopped above a threshold)
     points: int
     exact_rechecks: int
 
 
-def _bits(start: int, stop: int, width: int) -> np.ndarray:
-    idx = np.arange(start, stop, dtype=np.int64)
+def _bits(idx: np.ndarray, width: int) -> np.ndarray:
     return ((idx[:, None] >> np.arange(width, dtype=np.int64)) & 1).astype(np.float64)
+
+
+class _Tables:
+    """Float tables for the split, with per-row error bounds (zero for exact rows)."""
+
+    def __init__(self, rows: IntegerRows, coords: np.ndarray, m1: int) -> None:
+        m = coords.size
+        Cint = [[row[j] for j in coords] for row in rows.C]
+        self.Cint, self.Tint = Cint, list(rows.T)
+        exact = rows.float_exact_rows()
+        s = len(rows)
+        C = np.empty((s, m))
+        T = np.empty(s)
+        err = np.zeros(s)
+        for r in range(s):
+            if exact[r]:
+                C[r] = Cint[r]
+                T[r] = rows.T[r]
+            else:  # normalise by a power of two so the floats are near 1; relative error <= U each
+                big = max(max((abs(c) for c in Cint[r]), default=1), abs(rows.T[r]), 1)
+                shift = big.bit_length()
+                C[r] = [_scaled(c, shift) for c in Cint[r]]
+                T[r] = _scaled(rows.T[r], shift)
+                err[r] = 4 * (m + 4) * U * (np.abs(C[r]).sum() + abs(T[r])) + 2.0**-1000
+        self.exact = exact
+        low = np.arange(1 << m1, dtype=np.int64)
+        self.Ylow = _bits(low, m1)
+        self.P = T[None, :] - self.Ylow @ C[:, :m1].T  # (2^m1, s): threshold minus the low part
+        self.Chigh = C[:, m1:]
+        self.m1, self.m2 = m1, m - m1
+        self.err = err
+        self.P_minus = self.P - err  # Q > P - err  over-approximates "active"
+
+    def exact_counts(self, Y: np.ndarray) -> np.ndarray:
+        """Exact active counts at full 0/1 points Y (rows: points over the enumerated coordinates)."""
+        out = np.zeros(Y.shape[0], dtype=np.int64)
+        Yi = Y.astype(np.int64)
+        for r, (C, T) in enumerate(zip(self.Cint, self.Tint)):
+            nz = [j for j, c in enumerate(C) if c]
+            if self.exact[r]:
+                vals = Y[:, nz] @ np.array([float(C[j]) for j in nz]) if nz else np.zeros(len(Y))
+                out += vals > T
+            else:
+                for p in range(Y.shape[0]):
+                    out[p] += sum(C[j] for j in nz if Yi[p, j]) > T
+        return out
+
+
+def _scaled(v: int, shift: int) -> float:
+    """v / 2**shift as the nearest float, for arbitrarily large ints."""
+    from fractions import Fraction
+
+    return float(Fraction(v, 1 << shift))
 
 
 def enumerate_cube(
     rows: IntegerRows,
     coords: np.ndarray,
-    W: np.ndarray,
-    b: np.ndarray,
-    lo: float,
-    hi: float,
-    tau: float,
+    W: np.ndarray | None = None,
+    b: np.ndarray | None = None,
+    lo: float = -1.0,
+    hi: float = 1.0,
+    tau: float = 0.0,
     *,
     stop_above: int | None = None,
     deadline: float | None = None,
-    chunk: int = DEFAULT_CHUNK,
+    best_known: int = -1,
+    high_range: tuple[int, int] | None = None,
 ) -> EnumerationOutcome:
-    """Max over y in {0,1}^coords of the number of active rows (units whose weights live on ``coords``)."""
+    """Max over y in {0,1}^coords of the number of active rows (units whose weights live on ``coords``).
+
+    ``best_known`` (an exactly checked count) lets the scan skip points that cannot beat it;
+    the returned ``best`` is then max(best_known, best found) and ``best_y`` is all zeros
+    when nothing beat it. ``high_range`` restricts the scan to a slice of the high half
+    (for parallel workers). W, b, lo, hi, tau are accepted for the caller's convenience;
+    the integer rows already encode them exactly.
+    """
     coords = np.asarray(coords, dtype=np.int64)
-    nj = int(coords.size)
-    units = np.asarray(rows.units, dtype=np.int64)
-    exact_mask = rows.float_exact_rows()
-    ex = np.flatnonzero(exact_mask)
-    mg = np.flatnonzero(~exact_mask)
-    Cf = np.array([[rows.C[r][j] for j in coords] for r in ex], dtype=np.float64).reshape(ex.size, nj)
-    Tf = np.array([rows.T[r] for r in ex], dtype=np.float64)
-    Wm = W[units[mg]][:, coords]
-    bm = b[units[mg]]
-    margin = rounding_margin(Wm, bm, max(abs(lo), abs(hi)), tau) if mg.size else np.zeros(0)
-    Cm_int = [[rows.C[r][j] for j in coords] for r in mg]
-    Tm_int = [rows.T[r] for r in mg]
-    best, best_y, rechecks, points = -1, np.zeros(nj), 0, 0
-    total = 1 << nj
-    for start in range(0, total, chunk):
+    m = int(coords.size)
+    s = len(rows)
+    m1 = min(m, 12)
+    tab = _Tables(rows, coords, m1)
+    nh = 1 << tab.m2
+    h0, h1 = high_range if high_range is not None else (0, nh)
+    best, best_y, rechecks, points = best_known, np.zeros(m), 0, 0
+    H = max(1, CELLS // max(1, (1 << m1) * s))
+    for start in range(h0, h1, H):
         if deadline is not None and time.monotonic() > deadline:
             return EnumerationOutcome(max(best, 0), best_y, False, points, rechecks)
-        Y = _bits(start, min(start + chunk, total), nj)
-        counts = np.zeros(Y.shape[0], dtype=np.int64)
-        if ex.size:
-            counts += (Y @ Cf.T > Tf).sum(axis=1)
-        if mg.size:
-            Z = np.where(Y == 1.0, hi, lo) @ Wm.T + bm  # the cube points exactly
-            D = Z - tau
-            act = D > 0
-            near = ~(np.abs(D) > margin)
-            ps, rs = np.nonzero(near)
-            for p, r in zip(ps.tolist(), rs.tolist()):
-                y = Y[p]
-                act[p, r] = sum(c for c, yj in zip(Cm_int[r], y) if yj and c) > Tm_int[r]
-            rechecks += int(ps.size)
-            counts += act.sum(axis=1)
-        points += Y.shape[0]
-        top = int(np.argmax(counts)) if counts.size else 0
-        if counts.size and counts[top] > best:
-            best, best_y = int(counts[top]), Y[top].copy()
+        hidx = np.arange(start, min(start + H, h1), dtype=np.int64)
+        Yhigh = _bits(hidx, tab.m2)
+        Q = Yhigh @ tab.Chigh.T  # (H, s)
+        possible = np.count_nonzero(Q[:, None, :] > tab.P_minus[None, :, :], axis=2)  # (H, 2^m1)
+        points += possible.size
+        cand = np.argwhere(possible > best)
+        if cand.size:
+            order = np.argsort(-possible[cand[:, 0], cand[:, 1]], kind="stable")
+            cand = cand[order]
+            for chunk in range(0, len(cand), 4096):
+                part = cand[chunk:chunk + 4096]
+                if possible[part[0, 0], part[0, 1]] <= best:
+                    break
+                Y = np.hstack([tab.Ylow[part[:, 1]], Yhigh[part[:, 0]]])
+                counts = tab.exact_counts(Y)
+                rechecks += len(part)
+                top = int(np.argmax(counts))
+                if counts[top] > best:
+                    best, best_y = int(counts[top]), Y[top].copy()
         if stop_above is not None and best > stop_above:
             return EnumerationOutcome(best, best_y, False, points, rechecks)
     return EnumerationOutcome(max(best, 0), best_y, True, points, rechecks)
