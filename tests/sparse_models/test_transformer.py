@@ -181,3 +181,37 @@ def test_broken_model_directories(tmp_path):
     (tmp_path / "config.json").write_text('{"model_type": "bert", "hidden_act": "relu"}')
     with pytest.raises(ModelFormatError, match="hidden_act"):
         tr.load_minilm(tmp_path)
+
+
+# -- the demo pipeline (examples/transformer_demo.py), reduced ------------------------------------
+@pytest.mark.slow
+def test_transformer_demo_claims_recheck(tmp_path):
+    """Run the demo on one layer, two tokens, two radii; re-check every proved claim independently."""
+    import importlib.util as iu
+    from pathlib import Path
+
+    from verify.exact_eval import exact_active_mask
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "transformer_demo.py"
+    spec = iu.spec_from_file_location("transformer_demo", path)
+    demo = iu.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    res = demo.run(tmp_path, radii=(1e-5, 1e-4), tokens_per_layer=2, timeout=0.5, jobs=1, layers=[2], samples=50)
+    assert res["problems"] == []
+    report = (tmp_path / "transformer.md").read_text()
+    assert "proved" in report and "measured" in report and "| 2 | 1e-05 |" in report
+    model = tr.load_minilm()
+    block = model.ffn_block(2)
+    L = res["per_layer"][0]
+    rng = np.random.default_rng(1)
+    for r, table in zip(res["radii"], L["tables"]):
+        for t, m in enumerate(table.results):
+            center = L["centers"][t]
+            k0 = int(exact_active_mask(block, center[None, :])[0].sum())
+            assert k0 == L["exact_counts"][res["chosen"][t]] and m.value <= m.upper_bound
+            assert k0 <= m.upper_bound  # the centre lies in the ball
+            mask, _ = exact_active_mask(block, m.witness.x[None, :])
+            assert int(mask.sum()) == m.value and np.abs(m.witness.x - center).max() <= r
+            pts = center + r * rng.choice((-1.0, 1.0), size=(300, center.size))
+            exact_pts, _ = exact_active_mask(block, pts)
+            assert exact_pts.sum(axis=1).max() <= m.upper_bound
