@@ -180,7 +180,7 @@ def test_falsifying_examples_print_blocks_as_source():
 
     from properties.strategies import sparse_blocks
 
-    @settings(max_examples=200, database=None, deadline=None)
+    @settings(max_examples=200, database=None, deadline=None, derandomize=True)
     @given(sparse_blocks(k=2))
     def my_property(block):
         assert_k_sparse(block, 1, Hypercube(block.n))
