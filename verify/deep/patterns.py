@@ -4,8 +4,8 @@ The network up to layer L is a set of linear constraints once every unstable hid
 unit has a side (z >= 0, h = z, or z <= 0, h = a z; the two closed pieces cover the
 region). The search fixes unstable hidden units one at a time, then picks target units
 to be active (z > tau, strict), pruning a branch when its count cannot beat the best.
-Each node is a pure conjunction of linear constraints, decided by Z3's exact rational
-simplex (push/pop); a branch that the current exact model already satisfies needs no
+Each node is a pure conjunction of linear constraints (guards assumed in Z3's exact
+rational simplex, no push/pop); a branch that the current exact model already satisfies needs no
 check. Stable units (from the proved bounds) are linear from the start, and unstable
 ones carry their sound triangle relaxation so the models stay near-consistent.
 """
@@ -21,12 +21,21 @@ import z3
 
 from sparse_models.network import Dense
 
-from ..z3_helpers import model_fraction, rational_linear, z3_fraction
+from ..z3_helpers import model_fraction, z3_fraction
 from .bounds import NetworkBounds, leak_slope, relaxation
 
 
-def _q(v: float) -> z3.RatNumRef:
-    return z3_fraction(Fraction(float(v)))
+def _smt(v: "float | Fraction") -> str:
+    """An exact SMT-LIB rational literal."""
+    q = v if isinstance(v, Fraction) else Fraction(float(v))
+    body = f"{abs(q.numerator)}.0" if q.denominator == 1 else f"(/ {abs(q.numerator)}.0 {q.denominator}.0)"
+    return f"(- {body})" if q < 0 else body
+
+
+def _affine(row: np.ndarray, bias: float, names: Sequence[str]) -> str:
+    terms = [f"(* {_smt(row[j])} {names[j]})" for j in np.flatnonzero(row)]
+    terms.append(_smt(bias))
+    return terms[0] if len(terms) == 1 else "(+ " + " ".join(terms) + ")"
 
 
 class _Timeout(Exception):
@@ -38,12 +47,17 @@ class PatternSearch:
 
     def __init__(self, layers: Sequence[Dense], L: int, lo: Sequence[Fraction], hi: Sequence[Fraction],
                  bounds: NetworkBounds, tau: float) -> None:
-        self.solver = s = z3.Solver()
-        self.xs = xs = [z3.Real(f"x{j}") for j in range(len(lo))]
-        for x, a, b in zip(xs, lo, hi):
-            s.add(x >= z3_fraction(a), x <= z3_fraction(b))
-        self.unstable: list[tuple[z3.ArithRef, z3.ArithRef, Fraction]] = []
-        h: list[z3.ArithRef] = xs
+        # the constraints are written as SMT-LIB text and parsed once: far faster than building
+        # thousands of Z3 terms through the Python API, and just as exact (integers only)
+        decls: list[str] = []
+        text: list[str] = []
+        n = len(lo)
+        xs = [f"x{j}" for j in range(n)]
+        for j in range(n):
+            decls.append(f"(declare-const x{j} Real)")
+            text.append(f"(assert (and (>= x{j} {_smt(lo[j])}) (<= x{j} {_smt(hi[j])})))")
+        unstable_names: list[tuple[str, str, Fraction]] = []
+        h = xs
         for k in range(L):
             layer = layers[k]
             a = leak_slope(layer)
@@ -52,18 +66,27 @@ class PatternSearch:
             su, tu, _ = relaxation(a, l, u)
             nxt = []
             for i in range(layer.W.shape[0]):
-                z = z3.Real(f"z{k}_{i}")
-                s.add(z == rational_linear(layer.W[i], h) + _q(layer.b[i]), z >= _q(l[i]), z <= _q(u[i]))
+                z = f"z{k}_{i}"
+                decls.append(f"(declare-const {z} Real)")
+                text.append(f"(assert (= {z} {_affine(layer.W[i], layer.b[i], h)}))")
+                text.append(f"(assert (and (>= {z} {_smt(l[i])}) (<= {z} {_smt(u[i])})))")
                 if l[i] >= 0:
                     nxt.append(z)
                     continue
-                hv = z3.Real(f"h{k}_{i}")
+                hv = f"h{k}_{i}"
+                decls.append(f"(declare-const {hv} Real)")
                 if u[i] <= 0:
-                    s.add(z <= 0, hv == z3_fraction(aq) * z)
+                    text.append(f"(assert (and (<= {z} 0) (= {hv} (* {_smt(aq)} {z}))))")
                 else:
                     # triangle relaxation (sound): h >= z, h >= a z, h <= su z + tu
-                    s.add(hv >= z, hv >= z3_fraction(aq) * z, hv <= _q(su[i]) * z + _q(tu[i]))
-                    self.unstable.append((z, hv, aq))
+                    text.append(f"(assert (and (>= {hv} {z}) (>= {hv} (* {_smt(aq)} {z}))"
+                                f" (<= {hv} (+ (* {_smt(su[i])} {z}) {_smt(tu[i])}))))")
+                    # guards: the search assumes on_ or off_ to fix the unit's piece
+                    decls.append(f"(declare-const on_{z} Bool)")
+                    decls.append(f"(declare-const off_{z} Bool)")
+                    text.append(f"(assert (=> on_{z} (and (>= {z} 0) (= {hv} {z}))))")
+                    text.append(f"(assert (=> off_{z} (and (<= {z} 0) (= {hv} (* {_smt(aq)} {z})))))")
+                    unstable_names.append((z, hv, aq))
                 nxt.append(hv)
             h = nxt
         layer = layers[L]
@@ -73,11 +96,21 @@ class PatternSearch:
         self.on = int(np.sum(bounds.lower[L] > t))
         free = np.flatnonzero(~((bounds.lower[L] > t) | (bounds.upper[L] <= t)))
         free = free[np.argsort(-bounds.upper[L][free])]
-        self.targets = []
+        target_names = []
         for i in free:
-            z = z3.Real(f"zt_{i}")
-            s.add(z == rational_linear(layer.W[i], h) + _q(layer.b[i]))
-            self.targets.append(z)
+            z = f"zt_{i}"
+            decls.append(f"(declare-const {z} Real)")
+            text.append(f"(assert (= {z} {_affine(layer.W[i], layer.b[i], h)}))")
+            decls.append(f"(declare-const act_{z} Bool)")
+            text.append(f"(assert (=> act_{z} (> {z} {_smt(Fraction(t))})))")
+            target_names.append(z)
+        self.solver = z3.Solver()
+        self.solver.add(z3.parse_smt2_string("\n".join(decls + text)))
+        self.xs = [z3.Real(v) for v in xs]
+        self.unstable = [(z3.Real(z), z3.Real(hv), aq, z3.Bool(f"on_{z}"), z3.Bool(f"off_{z}"))
+                         for z, hv, aq in unstable_names]
+        self.targets = [(z3.Real(z), z3.Bool(f"act_{z}")) for z in target_names]
+        self.assumed: list[z3.BoolRef] = []
         self.best = -1
         self.best_point: tuple[Fraction, ...] | None = None
         self.checks = 0
@@ -90,7 +123,7 @@ class PatternSearch:
                 raise _Timeout
             self.solver.set("timeout", max(1, int(rem * 1000)))
         self.checks += 1
-        res = self.solver.check()
+        res = self.solver.check(*self.assumed)
         if res == z3.sat:
             return self.solver.model()
         if res == z3.unsat:
@@ -100,30 +133,29 @@ class PatternSearch:
     def _val(self, m: z3.ModelRef, v: z3.ArithRef) -> Fraction:
         return model_fraction(m, v)
 
-    def _branch(self, cons: list, holds: bool, m: z3.ModelRef, then) -> None:
-        self.solver.push()
+    def _branch(self, guard: z3.BoolRef, holds: bool, m: z3.ModelRef, then) -> None:
+        """Assume ``guard`` (no push/pop: assumptions keep the solver's learnt state)."""
+        self.assumed.append(guard)
         try:
-            self.solver.add(*cons)
             m2 = m if holds else self._check()
             if m2 is not None:
                 then(m2)
         finally:
-            self.solver.pop()
+            self.assumed.pop()
 
     def _hidden(self, idx: int, m: z3.ModelRef) -> None:
         if idx == len(self.unstable):
             self._target(0, 0, m)
             return
-        z, h, a = self.unstable[idx]
+        z, h, a, on, off = self.unstable[idx]
         zv, hv = self._val(m, z), self._val(m, h)
         on_ok = zv >= 0 and hv == zv
         off_ok = zv <= 0 and hv == a * zv
-        aq = z3_fraction(a)
-        branches = [([z >= 0, h == z], on_ok), ([z <= 0, h == aq * z], off_ok)]
+        branches = [(on, on_ok), (off, off_ok)]
         if not on_ok and off_ok:
             branches.reverse()
-        for cons, holds in branches:
-            self._branch(cons, holds, m, lambda m2: self._hidden(idx + 1, m2))
+        for guard, holds in branches:
+            self._branch(guard, holds, m, lambda m2: self._hidden(idx + 1, m2))
 
     def _target(self, j: int, count: int, m: z3.ModelRef) -> None:
         total = self.on + count
@@ -133,8 +165,8 @@ class PatternSearch:
             self.best = total
             self.best_point = tuple(self._val(m, x) for x in self.xs)
             return
-        z = self.targets[j]
-        self._branch([z > self.tau], self._val(m, z) > self.tau_q, m, lambda m2: self._target(j + 1, count + 1, m2))
+        z, act = self.targets[j]
+        self._branch(act, self._val(m, z) > self.tau_q, m, lambda m2: self._target(j + 1, count + 1, m2))
         self._target(j + 1, count, m)
 
     def run(self, threshold: int, deadline: float | None) -> bool:
