@@ -68,7 +68,7 @@ def test_blocks_reach_every_degenerate_kind():
     }
     seen: set[str] = set()
 
-    @settings(max_examples=300, deadline=None, database=None, phases=[Phase.generate])
+    @settings(max_examples=300, deadline=None, database=None, phases=[Phase.generate], derandomize=True)
     @given(blocks(n=3, max_s=4))
     def collect(b):
         seen.update(name for name, cond in checks.items() if cond(b))
