@@ -248,7 +248,7 @@ class _Engine:
             return w.count, w.count, w, "presolve"
         if not isinstance(d, Polytope):
             x0 = box_search(self.block.W1[U], self.block.b1[U], lo_f, hi_f, self.tau, seed=self.seed,
-                            budget_s=self.budget(0.1, 0.3), extra=x0[None, :])
+                            budget_s=self.budget(0.1, 0.3 if U.size > 8 else 0.01), extra=x0[None, :])
         rows = real_rows(self.block.W1, self.block.b1, U, self.tau)
         point0 = [Fraction(float(v)) for v in x0]
         g = _Group(rows, np.arange(self.block.n))

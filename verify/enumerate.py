@@ -58,6 +58,7 @@ class _Tables:
                 T[r] = _scaled(rows.T[r], shift)
                 err[r] = 4 * (m + 4) * U * (np.abs(C[r]).sum() + abs(T[r])) + 2.0**-1000
         self.exact = exact
+        self.C, self.T = C, T
         low = np.arange(1 << m1, dtype=np.int64)
         self.Ylow = _bits(low, m1)
         self.P = T[None, :] - self.Ylow @ C[:, :m1].T  # (2^m1, s): threshold minus the low part
@@ -67,18 +68,18 @@ class _Tables:
         self.P_minus = self.P - err  # Q > P - err  over-approximates "active"
 
     def exact_counts(self, Y: np.ndarray) -> np.ndarray:
-        """Exact active counts at full 0/1 points Y (rows: points over the enumerated coordinates)."""
-        out = np.zeros(Y.shape[0], dtype=np.int64)
-        Yi = Y.astype(np.int64)
-        for r, (C, T) in enumerate(zip(self.Cint, self.Tint)):
-            nz = [j for j, c in enumerate(C) if c]
-            if self.exact[r]:
-                vals = Y[:, nz] @ np.array([float(C[j]) for j in nz]) if nz else np.zeros(len(Y))
-                out += vals > T
-            else:
-                for p in range(Y.shape[0]):
-                    out[p] += sum(C[j] for j in nz if Yi[p, j]) > T
-        return out
+        """Exact active counts at full 0/1 points Y (rows: points over the enumerated coordinates).
+
+        Exact rows are exact in float64; the others are decided in float64 where the value is
+        farther than the row's error bound from the threshold, and in integers otherwise.
+        """
+        Z = Y @ self.C.T  # (points, s)
+        act = Z > self.T
+        near = ~(np.abs(Z - self.T) > self.err) & ~self.exact[None, :]
+        ps, rs = np.nonzero(near)
+        for p, r in zip(ps.tolist(), rs.tolist()):
+            act[p, r] = sum(c for c, yj in zip(self.Cint[r], Y[p]) if c and yj) > self.Tint[r]
+        return act.sum(axis=1)
 
 
 def _scaled(v: int, shift: int) -> float:
@@ -131,8 +132,8 @@ def enumerate_cube(
         if cand.size:
             order = np.argsort(-possible[cand[:, 0], cand[:, 1]], kind="stable")
             cand = cand[order]
-            for chunk in range(0, len(cand), 4096):
-                part = cand[chunk:chunk + 4096]
+            for chunk in range(0, len(cand), 1024):
+                part = cand[chunk:chunk + 1024]
                 if possible[part[0, 0], part[0, 1]] <= best:
                     break
                 Y = np.hstack([tab.Ylow[part[:, 1]], Yhigh[part[:, 0]]])

@@ -1,0 +1,46 @@
+"""Batches give the same exact answers serially, over processes and on a two-worker Dask LocalCluster."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sparse_models import InvalidArgument, random_block
+from verify.batch import certify_balls
+from verify.executor import run_batch
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+def test_run_batch_orders_results_and_validates():
+    assert run_batch(_square, range(7), jobs=2) == [x * x for x in range(7)]
+    with pytest.raises(InvalidArgument, match="executor"):
+        run_batch(_square, [1, 2], jobs=2, executor="spark")
+    with pytest.raises(InvalidArgument, match="jobs"):
+        run_batch(_square, [1], jobs=0)
+
+
+@pytest.fixture(scope="module")
+def ball_case():
+    block = random_block(6, 16, seed=5)
+    centers = np.random.default_rng(1).uniform(-1, 1, size=(12, 6))
+    serial = certify_balls(block, centers, 0.05)
+    assert serial.all_optimal and serial.settled_by_presolve < len(centers)  # some balls need the solver
+    return block, centers, serial
+
+
+def test_processes_match_serial(ball_case):
+    block, centers, serial = ball_case
+    par = certify_balls(block, centers, 0.05, jobs=2)
+    assert np.array_equal(par.values, serial.values) and par.all_optimal
+
+
+def test_dask_local_cluster_matches_serial(ball_case):
+    pytest.importorskip("dask.distributed")
+    block, centers, serial = ball_case
+    got = certify_balls(block, centers, 0.05, jobs=2, executor="dask")
+    assert got.all_optimal
+    assert np.array_equal(got.values, serial.values)
+    assert np.array_equal(got.upper_bounds, serial.upper_bounds)
