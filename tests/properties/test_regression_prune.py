@@ -8,6 +8,7 @@ shifted block is proved k-sparse and the proved smaller shift is refuted by a wi
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -50,3 +51,13 @@ def test_sparsify_shift_is_proved_and_minimal(block, k):
             assert "witness input x" in str(exc)
         else:
             raise AssertionError("the smaller shift was proved k-sparse, so sparsify's shift is not the smallest")
+
+
+@pytest.mark.slow
+@settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(blocks(max_n=6, max_s=8), sparse_blocks(max_n=8, max_s=16, k=3, planted=True)))
+def test_prune_many_blocks(block):
+    cube = Hypercube(block.n)
+    res = prune(block, cube)
+    assert_equivalent(block, res, cube)
+    assert_k_sparse(res.block, max_active(block, cube).value, cube)
