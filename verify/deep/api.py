@@ -117,6 +117,8 @@ def deep_witness(network: Network, layer: int, dom: _Domain, u: Sequence, count:
     if len(at_x) >= count:
         return Witness(x, at_x, floated, tuple(sorted(set(at_x) ^ set(floated))))
     at_u = exact.active(uq, layer, tau)
+    if not dom.box.contains_exact(x_exact):
+        raise SoundnessError(f"witness for layer {layer} lies outside the input box")
     if len(at_u) < count:
         raise SoundnessError(f"witness for layer {layer} has {len(at_u)} exactly-active units, {count} were claimed")
     return Witness(x, at_u, floated, tuple(sorted(set(at_u) ^ set(floated))), tuple(x_exact))
@@ -195,7 +197,7 @@ def max_active(network: Network, layer: "int | str", domain: Any, *, tau: float 
     tau, timeout, jobs = _options(tau, timeout, jobs, split)
     out, stats, w = _solve(network, L, _domain(network, domain), tau, timeout, seed, jobs, split, executor, None)
     optimal = out.best >= out.upper
-    return MaxActive(out.best, w, max(out.upper, out.best), optimal, stats,
+    return MaxActive(max(out.best, 0), w, max(out.upper, out.best, 0), optimal, stats,
                      "" if optimal else "timeout before the bounds met")
 
 
@@ -237,7 +239,7 @@ def max_active_all_layers(network: Network, domain: Any, *, tau: float = 0.0, ti
     for L in range(network.hidden_layers):
         out, stats, w = _solve(network, L, dom, tau, timeout, seed, jobs, split, executor, None)
         optimal = out.best >= out.upper
-        results.append(MaxActive(out.best, w, max(out.upper, out.best), optimal, stats,
+        results.append(MaxActive(max(out.best, 0), w, max(out.upper, out.best, 0), optimal, stats,
                                  "" if optimal else "timeout before the bounds met"))
     return LayerTable(tuple(results), network.widths, time.monotonic() - start)
 

@@ -62,14 +62,11 @@ def float_box(lo: Sequence[Fraction], hi: Sequence[Fraction]) -> tuple[np.ndarra
     return np.array([round_down(v) for v in lo]), np.array([round_up(v) for v in hi])
 
 
-def inner_box(lo: Sequence[Fraction], hi: Sequence[Fraction]) -> tuple[np.ndarray, np.ndarray]:
-    """A float box inside the exact one (a point when a side is thinner than one ulp)."""
+def inner_box(lo: Sequence[Fraction], hi: Sequence[Fraction]) -> tuple[np.ndarray, np.ndarray] | None:
+    """A float box inside the exact one, or None when some side holds no float64 at all."""
     a = np.array([round_up(v) for v in lo])
     b = np.array([round_down(v) for v in hi])
-    bad = a > b
-    if np.any(bad):  # no float strictly inside: fall back to the lower end when it is exact
-        a[bad] = b[bad] = [float(v) for v, ok in zip(lo, bad) if ok]
-    return a, b
+    return None if np.any(a > b) else (a, b)
 
 
 class LayerSolver:
@@ -113,7 +110,10 @@ class LayerSolver:
         return count
 
     def sample(self, r: Region, samples: int, rounds: int) -> None:
-        lo, hi = inner_box(r.lo, r.hi)
+        inner = inner_box(r.lo, r.hi)
+        if inner is None:
+            return  # thinner than one ulp: only the exact search can supply points here
+        lo, hi = inner
         cands = search(self.layers, self.L, lo, hi, self.tau, samples=samples, rounds=rounds, rng=self.rng)
         counts = (pre_activation(self.layers, self.L, cands) > self.tau).sum(axis=1)
         for x, c in zip(cands, counts):

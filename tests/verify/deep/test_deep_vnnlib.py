@@ -76,3 +76,10 @@ def test_nnet_box_and_normalisation_fold_exactly():
         nnet_box(Network([Dense(np.eye(2), [0.0, 0.0], "relu"), Dense(np.ones((1, 2)), [0.0])]))
     with pytest.raises(ShapeError, match="dimension 3"):
         normalized_box(net, InputBox([0, 0, 0], [1, 1, 1]))
+
+
+def test_exported_from_verify():
+    import verify
+    from verify.deep import max_active_all_layers
+    assert verify.max_active_all_layers is max_active_all_layers
+    assert verify.max_active is not None and verify.max_active.__module__ == "verify.api"  # the block API is unchanged
