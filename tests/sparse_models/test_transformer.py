@@ -215,3 +215,11 @@ def test_transformer_demo_claims_recheck(tmp_path):
             pts = center + r * rng.choice((-1.0, 1.0), size=(300, center.size))
             exact_pts, _ = exact_active_mask(block, pts)
             assert exact_pts.sum(axis=1).max() <= m.upper_bound
+    for r, wide in zip(res["wide_radii"], L["wide"]):  # presolve-only brackets on larger balls
+        for t, (lo, hi) in enumerate(wide):
+            center = L["centers"][t]
+            pts = center + 0.999 * r * rng.choice((-1.0, 1.0), size=(300, center.size))
+            exact_pts, _ = exact_active_mask(block, pts)
+            assert L["exact_counts"][res["chosen"][t]] <= lo <= hi and exact_pts.sum(axis=1).max() <= hi
+            if r <= 1e-2:
+                assert hi < block.s  # the interval bound still rules units out at r = 0.01
