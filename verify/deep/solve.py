@@ -180,7 +180,7 @@ class LayerSolver:
             if r.upper <= self.threshold(floor):
                 self.closed_upper = max(self.closed_upper, r.upper)
                 continue
-            can_split = self.split and r.depth < MAX_SPLIT_DEPTH
+            can_split = self.split and r.depth < MAX_SPLIT_DEPTH and any(a < b for a, b in zip(r.lo, r.hi))
             if r.hard <= self.z3_max or not can_split:
                 if self.z3_region(r, floor, stop_above):
                     continue
