@@ -16,7 +16,7 @@ from verify.deep import max_active_all_layers, network_bounds, nnet_box, normali
 from verify.deep.domain import round_down, round_up
 from verify.deep.exact import ExactLayers
 
-PER_LAYER_S = 3.0
+PER_LAYER_S = 2.0
 
 
 @pytest.fixture(scope="module")
