@@ -275,6 +275,7 @@ class MiniLM:
         for i in range(cfg.num_layers):
             shapes.update({self._PREFIX.format(i=i) + k: v for k, v in per_layer.items()})
         self._t: dict[str, np.ndarray] = {}
+        self._blocks: dict[int, MLPBlock] = {}  # MLPBlocks are immutable: build each once
         for key, shape in shapes.items():
             if key not in raw:
                 raise ModelFormatError(f"{directory / 'model.safetensors'}: missing tensor {key!r}")
@@ -306,9 +307,11 @@ class MiniLM:
     def ffn_block(self, layer: int) -> MLPBlock:
         """Layer ``layer``'s feed-forward block: W1 = intermediate.dense (1536 x 384), W2 = output.dense, GELU."""
         i = self._check_layer(layer)
-        return MLPBlock(self._w(i, "intermediate.dense.weight"), self._w(i, "intermediate.dense.bias"),
-                        self._w(i, "output.dense.weight"), self._w(i, "output.dense.bias"),
-                        activation="gelu", name=f"minilm.layer{i}.ffn")
+        if i not in self._blocks:
+            self._blocks[i] = MLPBlock(self._w(i, "intermediate.dense.weight"), self._w(i, "intermediate.dense.bias"),
+                                       self._w(i, "output.dense.weight"), self._w(i, "output.dense.bias"),
+                                       activation="gelu", name=f"minilm.layer{i}.ffn")
+        return self._blocks[i]
 
     # -- forward -----------------------------------------------------------------
     def _embed(self, ids: np.ndarray) -> np.ndarray:
