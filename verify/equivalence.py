@@ -19,9 +19,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, Polytope, check_domain
-from sparse_models._validate import as_finite_float
+from sparse_models._validate import as_count, as_finite_float
 from sparse_models.activations import Activation
-from sparse_models.errors import InvalidArgument, ShapeError, SoundnessError, UnsupportedActivation
+from sparse_models.errors import DomainError, InvalidArgument, ShapeError, SoundnessError, UnsupportedActivation
 
 from .affine import AffineBuilder, AffineTerm
 from .presolve import unit_ranges
@@ -266,7 +266,7 @@ class _Search:
         return max(1, int((self.deadline - time.monotonic()) * 1000))
 
     def finish(self, status: str, method: str, diff: Difference | None = None, reason: str = "") -> Equivalence:
-        st = Stats(time.monotonic() - self.start, "z3" if method == "solver" else "exact", method,
+        st = Stats(time.monotonic() - self.start, "z3" if method == "solver" else "numpy+exact", method,
                    self.d.total, 0, 0, len(self.d.units), self.calls, 0, ())
         return Equivalence(status, float(self.tol), diff, reason, len(self.d.units), self.d.cancelled,
                            self.d.linearised, st)
@@ -296,6 +296,24 @@ class _Search:
                 if max(abs(v) for v in vals) > self.tol:
                     return self.finish("violated", "exact evaluation", self._report(np.array(x), None))
         return self.finish("verified", "exact evaluation")
+
+    def run_sampling(self, size: int = 2048, seed: int = 0) -> Equivalence | None:
+        """Cheap first pass: float64 differences on sampled points (corners included for boxes),
+        the largest re-checked exactly. Only ever returns a violation, never a proof."""
+        X = _sample_points(self.domain, np.random.default_rng(seed), size)
+        if X.shape[0] == 0 or not self.d.units and self.d.affine.is_zero:
+            return None
+        with np.errstate(all="ignore"):
+            score = np.max(np.abs(forward(self.a, X) - forward(self.b, X)), axis=1)
+        score = np.where(np.isfinite(score), score, -1.0)
+        for p in np.argsort(-score)[:16]:
+            x = X[p]
+            if score[p] <= 0 or not self.domain.contains(x):
+                continue
+            vals = _exact_difference(self.d, [Fraction(float(v)) for v in x])
+            if max(abs(v) for v in vals) > self.tol:
+                return self.finish("violated", "sampling", self._report(x, None))
+        return None
 
     def run_solver(self) -> Equivalence:
         import z3
@@ -366,6 +384,20 @@ class _Search:
         return self.finish("violated", "solver", self._report(x, point))
 
 
+def _sample_points(domain: Any, rng: np.random.Generator, size: int) -> np.ndarray:
+    if isinstance(domain, Hypercube):
+        return domain.sample(rng, size)
+    if isinstance(domain, (Box, LinfBall)):
+        lo, hi = domain.inner_bounds() if isinstance(domain, LinfBall) else domain.bounds()
+        inner = domain.sample(rng, size // 2)
+        corners = np.where(rng.integers(0, 2, size=(size - size // 2, lo.size)) == 1, hi, lo)
+        return np.vstack([inner, corners])
+    try:
+        return domain.sample(rng, size)
+    except DomainError:  # unbounded or flat polytope: leave it to the solver
+        return np.empty((0, domain.dim))
+
+
 def _lin(coeffs: Sequence[Fraction], xs, const: Fraction):
     import z3
 
@@ -375,14 +407,17 @@ def _lin(coeffs: Sequence[Fraction], xs, const: Fraction):
     return expr + z3_fraction(const) if const else expr
 
 
-def equivalent(a: Any, b: Any, domain: Any, *, tol: float = 0, timeout: float | None = None) -> Equivalence:
+def equivalent(a: Any, b: Any, domain: Any, *, tol: float = 0, timeout: float | None = None,
+               samples: int = 2048, seed: int = 0) -> Equivalence:
     """Prove |f_a(x) - f_b(x)| <= tol for every output and every x in ``domain``, or return an input where not.
 
     ``a`` and ``b`` are MLPBlocks (relu, leaky_relu, step or identity hidden units) or pruned
     functions; blocks without W2 are compared on their hidden outputs. gelu/silu raise
     :class:`UnsupportedActivation`. The proof is exact (rational weights); a timeout gives
-    status ``unknown``.
+    status ``unknown``. ``samples`` random points (0: none) are tried first for a quick
+    counterexample, re-checked exactly.
     """
+    samples = as_count("samples", samples, low=0)
     tol_f = as_finite_float("tol", tol)
     if tol_f < 0:
         raise InvalidArgument(f"tol must be >= 0, got {tol!r}")
@@ -395,4 +430,5 @@ def equivalent(a: Any, b: Any, domain: Any, *, tol: float = 0, timeout: float | 
     search = _Search(a, b, domain, Fraction(tol_f), timeout)
     if isinstance(domain, PointSet):
         return search.run_points()
-    return search.run_solver()
+    found = search.run_sampling(samples, seed) if samples else None
+    return found if found is not None else search.run_solver()

@@ -63,10 +63,15 @@ def test_brute_force_agreement_on_small_cubes(act):
         dom = Hypercube(n)
         truth = max_abs_difference(a, b, cube_points(n))
         res = equivalent(a, b, dom)
-        if truth == 0:
-            assert res.status == "verified", (trial, res.as_dict())
-        else:
-            _check_difference(res, a, b, dom)
+        solver_only = equivalent(a, b, dom, samples=0)
+        assert solver_only.stats.method == "solver"
+        if truth != 0 and n <= 4:  # 2048 samples of a small cube hit every point: no solver needed
+            assert res.stats.method == "sampling"
+        for r in (res, solver_only):
+            if truth == 0:
+                assert r.status == "verified", (trial, r.as_dict())
+            else:
+                _check_difference(r, a, b, dom)
         seen[res.status] += 1
     assert seen["verified"] and seen["violated"]
 
@@ -78,9 +83,10 @@ def test_planted_single_weight_change_is_found():
     b = a.replace(W1=W1)
     for dom in (Hypercube(8), Box.uniform(8, -1, 1), LinfBall(np.zeros(8), 0.5)):
         truth_differs = not isinstance(dom, Hypercube) or max_abs_difference(a, b, cube_points(8)) > 0
-        res = equivalent(a, b, dom)
-        if truth_differs:
-            _check_difference(res, a, b, dom)
+        for samples in (2048, 0):
+            res = equivalent(a, b, dom, samples=samples)
+            if truth_differs:
+                _check_difference(res, a, b, dom)
     assert equivalent(a, a.replace(name="copy"), Box.uniform(8, -3, 3)).status == "verified"
 
 
@@ -89,10 +95,13 @@ def test_equal_on_cube_but_not_on_box():
     b = MLPBlock([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]], [0.0, 0.0, -1.0], [[1.0, 1.0, 5.0]], [0.0])
     assert equivalent(a, b, Hypercube(2)).status == "verified"
     assert equivalent(a, b, Box.uniform(2, -1, 1)).status == "verified"
-    res = equivalent(a, b, Box.uniform(2, -2, 2))
-    _check_difference(res, a, b, Box.uniform(2, -2, 2))
-    poly = Polytope([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]], [2.0, 2.0, 2.0, 2.0])
-    _check_difference(equivalent(a, b, poly), a, b, poly)
+    for samples in (2048, 0):
+        res = equivalent(a, b, Box.uniform(2, -2, 2), samples=samples)
+        _check_difference(res, a, b, Box.uniform(2, -2, 2))
+        poly = Polytope([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]], [2.0, 2.0, 2.0, 2.0])
+        _check_difference(equivalent(a, b, poly, samples=samples), a, b, poly)
+    unbounded = Polytope([[-1.0, 0.0]], [1.5])  # x_0 >= -1.5: the dead unit wakes up; cannot be sampled
+    _check_difference(equivalent(a, b, unbounded), a, b, unbounded)
     pts = PointSet(np.array([[0.0, 1.0], [-1.5, 0.0]]))
     _check_difference(equivalent(a, b, pts), a, b, pts)
     assert equivalent(a, b, PointSet(np.array([[0.0, 1.0], [1.0, -3.0]]))).status == "verified"
@@ -104,6 +113,7 @@ def test_tolerance_is_exact():
     dom = Box.uniform(1, -1, 1)
     assert equivalent(a, b, dom, tol=0.5).status == "verified"
     _check_difference(equivalent(a, b, dom, tol=0.4999), a, b, dom, tol=0.4999)
+    _check_difference(equivalent(a, b, dom, tol=0.4999, samples=0), a, b, dom, tol=0.4999)
 
 
 def test_blocks_without_w2_compare_hidden_outputs():
@@ -163,8 +173,8 @@ def test_brute_force_agreement_up_to_n12(act):
         W1[rng.integers(a.s), rng.integers(n)] += rng.choice([-1.0, 1.0])
         b = a.replace(W1=W1) if trial % 2 else _small_int_block(rng, n, 3, act)
         truth = max_abs_difference(a, b, cube_points(n))
-        res = equivalent(a, b, Hypercube(n))
-        if truth == 0:
-            assert res.status == "verified"
-        else:
-            _check_difference(res, a, b, Hypercube(n))
+        for res in (equivalent(a, b, Hypercube(n)), equivalent(a, b, Hypercube(n), samples=0)):
+            if truth == 0:
+                assert res.status == "verified"
+            else:
+                _check_difference(res, a, b, Hypercube(n))
