@@ -117,7 +117,7 @@ def _backsubstitute(layers: Sequence[Dense], L: int, lower: list[np.ndarray], up
         P, N = np.maximum(lam, 0), np.minimum(lam, 0)
         lam = P * su + N * sl  # one product per entry: relative error <= U
         zabs = np.maximum(np.abs(l), np.abs(u))
-        err += 2 * U * (np.abs(lam) @ zabs) + 2 * TINY * lam.shape[1]
+        err += 2 * U * (np.abs(lam) @ zabs) + 2 * TINY * zabs.sum()  # incl. underflow of each product
         c = c + P @ tu
         err += _margin(P @ tu + np.abs(c), lam.shape[1] + 1)
         # through the affine map z_k = W_k h_{k-1} + b_k
@@ -128,15 +128,16 @@ def _backsubstitute(layers: Sequence[Dense], L: int, lower: list[np.ndarray], up
             hl, hu = xl, xu
         habs = np.maximum(np.abs(hl), np.abs(hu))
         absl = np.abs(lam)
-        err += _margin(absl @ (np.abs(W) @ habs), W.shape[1])
+        err += _margin(absl @ (np.abs(W) @ habs), W.shape[0])  # inner dimension of lam @ W
         c = c + lam @ b
         err += _margin(absl @ np.abs(b) + np.abs(c), lam.shape[1] + 1)
         lam = lam @ W
     P, N = np.maximum(lam, 0), np.minimum(lam, 0)
     val = P @ xu + N @ xl + c
     xabs = np.maximum(np.abs(xl), np.abs(xu))
-    err += _margin(np.abs(lam) @ xabs + np.abs(c), lam.shape[1] + 1)
+    err += _margin(np.abs(lam) @ xabs + np.abs(c), 2 * lam.shape[1] + 1)
     up = _up(val, err * (1 + 1e-9))
+    up = np.where(np.isnan(up), INF, up)  # overflow: no information, never a wrong bound
     return -up[s:], up[:s]
 
 
@@ -181,6 +182,7 @@ def network_bounds(layers: Sequence[Dense], xl: np.ndarray, xu: np.ndarray, dept
     hl, hu = xl, xu
     for k in range(depth):
         zl, zu = _affine_interval(layers[k], hl, hu)
+        zl, zu = np.where(np.isnan(zl), -INF, zl), np.where(np.isnan(zu), INF, zu)
         if symbolic and k > 0:
             dl, du = _backsubstitute(layers, k, lower, upper, xl, xu)
             zl, zu = np.maximum(zl, dl), np.minimum(zu, du)

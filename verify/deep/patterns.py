@@ -69,7 +69,8 @@ class PatternSearch:
                 z = f"z{k}_{i}"
                 decls.append(f"(declare-const {z} Real)")
                 text.append(f"(assert (= {z} {_affine(layer.W[i], layer.b[i], h)}))")
-                text.append(f"(assert (and (>= {z} {_smt(l[i])}) (<= {z} {_smt(u[i])})))")
+                if np.isfinite(l[i]) and np.isfinite(u[i]):
+                    text.append(f"(assert (and (>= {z} {_smt(l[i])}) (<= {z} {_smt(u[i])})))")
                 if l[i] >= 0:
                     nxt.append(z)
                     continue
@@ -79,8 +80,9 @@ class PatternSearch:
                     text.append(f"(assert (and (<= {z} 0) (= {hv} (* {_smt(aq)} {z}))))")
                 else:
                     # triangle relaxation (sound): h >= z, h >= a z, h <= su z + tu
-                    text.append(f"(assert (and (>= {hv} {z}) (>= {hv} (* {_smt(aq)} {z}))"
-                                f" (<= {hv} (+ (* {_smt(su[i])} {z}) {_smt(tu[i])}))))")
+                    text.append(f"(assert (and (>= {hv} {z}) (>= {hv} (* {_smt(aq)} {z}))))")
+                    if np.isfinite(su[i]) and np.isfinite(tu[i]):
+                        text.append(f"(assert (<= {hv} (+ (* {_smt(su[i])} {z}) {_smt(tu[i])})))")
                     # guards: the search assumes on_ or off_ to fix the unit's piece
                     decls.append(f"(declare-const on_{z} Bool)")
                     decls.append(f"(declare-const off_{z} Bool)")
