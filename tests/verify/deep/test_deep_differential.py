@@ -131,3 +131,14 @@ def test_bad_arguments_are_refused():
         max_active(net, 0, object())
     with pytest.raises(InvalidArgument, match="split"):
         max_active(net, 0, Box.uniform(net.n, -1, 1), split="sometimes")
+
+
+@pytest.mark.parametrize("seed", [607, 611])
+def test_four_inputs_match_oracle(seed):
+    net = random_network(seed, max_width=6, max_inputs=4, depth=(2, 3))
+    assert net.n == 4
+    lo, hi = _box(net, seed)
+    for L in range(net.hidden_layers):
+        res = max_active(net, L, InputBox(lo, hi), timeout=60)
+        assert res.optimal and res.value == oracle_max_active(oracle_layers(net, L), L, lo, hi)
+        _check_witness(net, L, res, lo, hi)
