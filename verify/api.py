@@ -22,6 +22,7 @@ from sparse_models.errors import InvalidArgument, SoundnessError
 
 from .backends import make_backend
 from .backends.base import CubeQuery, RealQuery
+from .bnb import HAVE_NUMBA, branch_and_bound
 from .enumerate import EnumerationOutcome, enumerate_cube
 from .executor import run_batch
 from .exact_eval import exact_active_mask
@@ -34,7 +35,7 @@ from .witness import witness_at, witness_from_rational
 
 ENUM_MAX_COORDS = 26  # enumerate a group's cube when it has at most this many coordinates ...
 ENUM_MAX_WORK = 2**36  # ... and 2^coords * rows stays below this
-METHODS = ("auto", "enumerate", "z3")
+METHODS = ("auto", "enumerate", "bnb", "z3")
 
 
 @dataclass
@@ -153,7 +154,11 @@ class _Engine:
                     method = "enumeration" if method.startswith("presolve") else method
                     self._enumerate_group(g, stop_above, total_lo)
                 else:
-                    method = "solver"
+                    if self.method in ("auto", "bnb") and HAVE_NUMBA:
+                        method = "branch-and-bound"
+                        if self._bnb_group(g, stop_above, total_lo):
+                            continue
+                    method = "solver" if method != "branch-and-bound" else "branch-and-bound+solver"
                     self._solve_group(g, stop_above, stop_at_most, total_lo, total_up, CubeQuery(
                         g.rows, self.block.n, g.structure.implied, g.structure.cliques))  # type: ignore[attr-defined]
         except _Timeout:
@@ -169,7 +174,7 @@ class _Engine:
         return w.count, max(total_up(), w.count), w, method
 
     def _enumerable(self, g: _Group) -> bool:
-        if self.method == "z3":
+        if self.method in ("z3", "bnb"):
             return False
         if self.method == "enumerate":
             return g.coords.size <= 30
@@ -201,6 +206,22 @@ class _Engine:
             g.upper = g.lower
         elif self.deadline is not None and time.monotonic() > self.deadline:
             raise _Timeout
+
+    def _bnb_group(self, g: _Group, stop_above, total_lo) -> bool:
+        """Exact branch and bound on the group's cube; True when it settled the group."""
+        rem = self.remaining()
+        share = None if rem is None else time.monotonic() + (rem if self.method == "bnb" else 0.8 * rem)
+        best, point, complete, _ = branch_and_bound(g.rows, g.coords, g.lower, share)
+        self.calls += 1
+        if point is not None and best > g.lower:
+            g.lower = best
+            g.point = {j: Fraction(v) for j, v in point.items()}
+        if complete:
+            g.upper = g.lower
+            return True
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise _Timeout
+        return False
 
     def _solve_group(self, g: _Group, stop_above, stop_at_most, total_lo, total_up, query) -> None:
         backend = make_backend(self.backend_name, query)

@@ -98,3 +98,16 @@ def test_check_sparsity_never_wrongly_verified():
             else:
                 assert isinstance(res, Violated), (idx, kind, k, expected, res)
                 assert exact_count_at(block.W1, block.b1, res.witness.x, tau) > k
+
+
+def test_branch_and_bound_path_matches_oracle():
+    pytest.importorskip("numba")
+    for idx, kind, (block, values, tau) in _instances(600, 23, 11, 9):
+        expected = brute_max_active(block.W1, block.b1, values, tau)
+        res = max_active(block, Hypercube(block.n, values), tau=tau, method="bnb", presolve=idx % 3 != 0)
+        assert res.optimal and res.value == expected, (idx, kind, res.value, expected)
+        assert exact_count_at(block.W1, block.b1, res.witness.x, tau) == expected
+        if idx % 4 == 0 and expected >= 1:
+            k = expected - 1
+            assert isinstance(check_sparsity(block, k, Hypercube(block.n, values), tau=tau, method="bnb"), Violated)
+            assert isinstance(check_sparsity(block, expected, Hypercube(block.n, values), tau=tau, method="bnb"), Verified)

@@ -92,3 +92,13 @@ def test_unknown_lower_bound_never_exceeds_true_max():
     exact = max_active(block, Hypercube(18)).value  # enumeration
     res = max_active(block, Hypercube(18), timeout=0.5, method="z3")
     assert res.value <= exact <= res.upper_bound
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_branch_and_bound_agrees_with_enumeration_on_trained_like_blocks(seed):
+    pytest.importorskip("numba")
+    block = random_block(18, 24, seed=seed, fire_rate=0.1)
+    a = max_active(block, Hypercube(18), method="bnb")
+    b = max_active(block, Hypercube(18), method="enumerate")
+    assert a.optimal and b.optimal and a.value == b.value
+    assert exact_count_at(block.W1, block.b1, a.witness.x, 0.0) == a.value
