@@ -44,8 +44,8 @@ def test_simplex_on_known_lps():
     assert simplex_max([F(1)], [[F(-1)], [F(1)]], [F(-6), F(5)]) is None
 
 
-CASES = [pytest.param(seed, ("auto", "never")[seed % 2], marks=[pytest.mark.slow] if seed == 208 else [])
-         for seed in range(200, 214)]
+CASES = [pytest.param(seed, ("auto", "never")[seed % 2]) for seed in range(200, 214) if seed != 208]
+CASES += [pytest.param(208, "never", marks=pytest.mark.slow)]  # the hardest of the range: ~10-60 s
 
 
 @pytest.mark.parametrize("seed,split", CASES)
@@ -55,7 +55,7 @@ def test_max_active_matches_oracle(seed, split):
     box = InputBox(lo, hi)
     for L in range(net.hidden_layers):
         expect = oracle_max_active(oracle_layers(net, L), L, lo, hi)
-        res = max_active(net, L, box, timeout=60, split=split, seed=seed)
+        res = max_active(net, L, box, timeout=300, split=split, seed=seed)
         assert res.value <= expect <= res.upper_bound  # never a wrong bound, even on timeout
         assert res.optimal and res.value == expect, (seed, L, expect, res.value, res.upper_bound)
         _check_witness(net, L, res, lo, hi)
