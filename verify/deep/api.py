@@ -124,6 +124,28 @@ def deep_witness(network: Network, layer: int, dom: _Domain, u: Sequence, count:
     return Witness(x, at_u, floated, tuple(sorted(set(at_u) ^ set(floated))), tuple(x_exact))
 
 
+def _first_layer_block(network: Network, dom: _Domain, tau: float, solver: LayerSolver, timeout: float | None,
+                       seed: int) -> int:
+    """Layer 0 is a single block: ask the block core (verify.max_active) over the float box enclosing
+    the exact normalised box. Its proved upper bound holds for the exact box (a subset); its witness
+    counts only when it lies in the exact box, and is re-decided exactly by ``solver.offer``."""
+    from sparse_models import MLPBlock
+
+    from ..api import max_active as block_max_active
+    from .solve import float_box
+
+    fl, fh = float_box(dom.ulo, dom.uhi)
+    res = block_max_active(MLPBlock(network.layers[0].W, network.layers[0].b), Box(fl, fh), tau=tau,
+                           timeout=timeout, seed=seed)
+    w = res.witness
+    if w is not None:
+        point = w.exact_x if w.exact_x is not None else [Fraction(float(v)) for v in w.x]
+        if all(a <= Fraction(p) <= b for p, a, b in zip(point, dom.ulo, dom.uhi)):
+            solver.offer(point)
+    solver.out.solver_calls += res.stats.solver_calls
+    return res.upper_bound
+
+
 def _presplit(solver: LayerSolver, lo, hi, pieces: int) -> list[tuple]:
     boxes = [solver.evaluate(lo, hi, 0)]
     while len(boxes) < pieces:
@@ -143,7 +165,13 @@ def _solve(network: Network, L: int, dom: _Domain, tau: float, timeout: float | 
                          split=split == "auto", z3_slice=Z3_SLICE_S)
     root = solver.evaluate(dom.ulo, dom.uhi, 0)
     on, off, und = root.bounds.counts(L, tau)
-    if jobs == 1 or split == "never":
+    block_upper = None
+    if L == 0 and und > 0:
+        block_upper = _first_layer_block(network, dom, tau, solver, None if timeout is None else timeout / 2, seed)
+    if block_upper is not None and solver.out.best >= block_upper:
+        out = solver.out  # the block core settled layer 0 and its witness lies in the exact box
+        out.notes.append("layer 0 settled by the single-block core")
+    elif jobs == 1 or split == "never":
         out = solver.run([(dom.ulo, dom.uhi)], floor=floor, stop_above=stop_above)
     else:
         solver.sample(root, 4096, 60)
@@ -167,6 +195,8 @@ def _solve(network: Network, L: int, dom: _Domain, tau: float, timeout: float | 
                 out.timed_out |= o.timed_out
             out.upper = max([out.best, root.upper if not outs else -1] + [o.upper for o in outs])
             out.notes.append(f"{len(boxes)} regions over {jobs} processes")
+    if block_upper is not None:
+        out.upper = max(out.best, min(out.upper, block_upper) if out.regions else block_upper)
     witness = None
     if out.point is not None:
         witness = deep_witness(network, L, dom, out.point, out.best, tau, solver.exact)
