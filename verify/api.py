@@ -288,11 +288,13 @@ class _Engine:
         except _Timeout:
             self.notes.append("timeout")
         point = [g.point[j] for j in range(self.block.n)]
-        claimed = [rows.units[r] for r in range(len(rows)) if rows.active(r, point)]
-        claimed += list(np.flatnonzero(self.ranges.always_on))
-        w = witness_from_rational(self.block, d, point, self.tau, claimed)
+        undecided_on = [rows.units[r] for r in range(len(rows)) if rows.active(r, point)]
+        # exact active set at the rational point: presolve's always-on units plus the undecided rows
+        # active there (decided in integers); every other unit is proved off on the whole domain
+        claimed = sorted(set(int(u) for u in undecided_on) | set(int(u) for u in np.flatnonzero(self.ranges.always_on)))
+        w = witness_from_rational(self.block, d, point, self.tau, claimed, exact_units=claimed)
         if w.exact_x is not None:
-            w = self._recenter(w, claimed, query) or w
+            w = self._recenter(w, undecided_on, claimed, query) or w
         if w.count < self.on + g.lower:
             raise SoundnessError(f"real-domain witness has {w.count} active units, fewer than {self.on + g.lower} claimed")
         return w.count, max(self.on + g.upper, w.count), w, method
@@ -337,12 +339,16 @@ class _Engine:
         m = s.model()
         return np.array([float(model_fraction(m, x)) for x in xs])
 
-    def _recenter(self, w: Witness, claimed, query: RealQuery) -> Witness | None:
+    def _recenter(self, w: Witness, undecided_on, claimed, query: RealQuery) -> Witness | None:
         """Move the rational witness to the point of largest worst-case slack, so it survives rounding."""
         import z3
 
         from .z3_helpers import model_fraction, z3_fraction
-        rows = real_rows(self.block.W1, self.block.b1, sorted(set(int(u) for u in claimed)), self.tau)
+        # always-on units are active at every point of the domain: only the undecided ones need slack
+        rows = real_rows(self.block.W1, self.block.b1, sorted(set(int(u) for u in undecided_on)), self.tau)
+        quick = self._recenter_by_rays(w, rows, claimed, query)
+        if quick is not None:
+            return quick
         xs = [z3.Real(f"x{j}") for j in range(self.block.n)]
         t = z3.Real("slack")
         opt = z3.Optimize()
@@ -362,8 +368,29 @@ class _Engine:
             return None
         m = opt.model()
         point = [model_fraction(m, x) for x in xs]
-        w2 = witness_from_rational(self.block, self.domain, point, self.tau, claimed)
+        w2 = witness_from_rational(self.block, self.domain, point, self.tau, claimed, exact_units=claimed)
         return w2 if w2.count >= w.count else None
+
+    def _recenter_by_rays(self, w: Witness, rows: IntegerRows, claimed, query: RealQuery) -> Witness | None:
+        """Cheap first try: float points on the segment from the rational point towards the box
+        vertex that favours every claimed row; each candidate is re-checked exactly."""
+        if query.A or not len(rows):
+            return None
+        lo, hi = self.domain.inner_bounds() if isinstance(self.domain, LinfBall) else self.domain.bounds()
+        dirn = np.zeros(self.block.n)
+        for r in range(len(rows)):
+            wr = self.block.W1[rows.units[r]]
+            dirn += wr / max(np.abs(wr).sum(), 1e-300)
+        vertex = np.where(dirn > 0, hi, lo)
+        p = np.array([float(v) for v in w.exact_x])
+        for alpha in (1e-9, 1e-6, 1e-3, 0.05, 0.25, 0.5):
+            x = np.clip(p + alpha * (vertex - p), lo, hi)
+            if not self.domain.contains(x):
+                continue
+            cand = witness_at(self.block, x, self.tau)
+            if cand.count >= len(claimed):
+                return cand
+        return None
 
     # -- entry --------------------------------------------------------------------------
     def run(self, stop_above: int | None = None, stop_at_most: int | None = None):

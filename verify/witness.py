@@ -44,15 +44,17 @@ def round_into(domain, point: Sequence[Fraction]) -> np.ndarray:
 
 
 def witness_from_rational(block: MLPBlock, domain, point: Sequence[Fraction], tau: float,
-                          claimed: Sequence[int]) -> Witness:
+                          claimed: Sequence[int], exact_units: Sequence[int] | None = None) -> Witness:
     """Witness for a solver's rational point. If rounding to float64 keeps every claimed unit
     active (and the point in the domain), report the float point alone; otherwise keep the
-    rational point as ``exact_x`` with the units active there."""
+    rational point as ``exact_x`` with the units active there (``exact_units`` when the caller
+    has decided them exactly already, else computed here in rational arithmetic)."""
     x = round_into(domain, point)
     w = witness_at(block, x, tau)
     if set(claimed) <= set(w.active_units) and domain.contains(x):
         return w
-    t = Fraction(float(tau))
-    zs = exact_pre_activations(block.W1, block.b1, point)
-    exact_units = tuple(i for i, z in enumerate(zs) if z > t)
-    return Witness(w.x, exact_units, w.float_active_units, w.borderline, tuple(point))
+    if exact_units is None:
+        t = Fraction(float(tau))
+        zs = exact_pre_activations(block.W1, block.b1, point)
+        exact_units = [i for i, z in enumerate(zs) if z > t]
+    return Witness(w.x, tuple(sorted(int(u) for u in exact_units)), w.float_active_units, w.borderline, tuple(point))

@@ -39,10 +39,16 @@ class Z3Backend:
                 s.add(self.vars[j] >= 0, self.vars[j] <= 1)
         else:
             self.vars = [z3.Real(f"x{j}") for j in range(len(query.lower))]
-            for j, x in enumerate(self.vars):
-                s.add(x >= z3_fraction(query.lower[j]), x <= z3_fraction(query.upper[j]))
-            for Arow, ci in zip(query.A, query.c):
-                s.add(_lin(Arow, self.vars) <= ci)
+            if query.A:
+                for j, x in enumerate(self.vars):
+                    s.add(x >= z3_fraction(query.lower[j]), x <= z3_fraction(query.upper[j]))
+                for Arow, ci in zip(query.A, query.c):
+                    s.add(_lin(Arow, self.vars) <= ci)
+            else:
+                # a box: solve in t in [-1, 1]^n with x = mid + half * t, each row rescaled to
+                # integers; simple bounds keep the simplex's numbers small
+                self._box_rows(query)
+                return
         self.active = [z3.Bool(f"a{r}") for r in range(len(rows))]
         for a, C, T in zip(self.active, rows.C, rows.T):
             s.add(z3.Implies(a, _lin(C, self.vars) > T))
@@ -54,6 +60,34 @@ class Z3Backend:
                 if len(clique) > 1:
                     s.add(z3.AtMost(*[self.active[r] for r in clique], 1))
         self._targets: dict[int, z3.BoolRef] = {}
+        self.tvars = None
+
+    def _box_rows(self, query: RealQuery) -> None:
+        s, rows = self.solver, query.rows
+        mid = [(a + b) / 2 for a, b in zip(query.lower, query.upper)]
+        half = [(b - a) / 2 for a, b in zip(query.lower, query.upper)]
+        self.mid, self.half = mid, half
+        self.tvars = [z3.Real(f"t{j}") for j in range(len(mid))]
+        for j, t in enumerate(self.tvars):
+            if half[j]:
+                s.add(t >= -1, t <= 1)
+            else:
+                s.add(t == 0)
+        self.active = [z3.Bool(f"a{r}") for r in range(len(rows))]
+        for a, C, T in zip(self.active, rows.C, rows.T):
+            coeffs = [Fraction(c) * half[j] for j, c in enumerate(C)]
+            rhs = Fraction(T) - sum((Fraction(c) * mid[j] for j, c in enumerate(C) if c), Fraction(0))
+            den = 1
+            for q in coeffs + [rhs]:
+                den = den * q.denominator // __import__("math").gcd(den, q.denominator)
+            ints = [int(q * den) for q in coeffs]
+            s.add(z3.Implies(a, _lin(ints, self.tvars) > int(rhs * den)))
+        self._targets = {}
+
+    def _point(self, model) -> tuple[Fraction, ...]:
+        if getattr(self, "tvars", None) is None:
+            return tuple(model_fraction(model, v) for v in self.vars)
+        return tuple(m + h * model_fraction(model, t) for m, h, t in zip(self.mid, self.half, self.tvars))
 
     def at_least(self, count: int, timeout_s: float | None) -> Outcome:
         if count <= 0:
@@ -69,7 +103,7 @@ class Z3Backend:
         res = self.solver.check(self._targets[count])
         if res == z3.sat:
             model = self.solver.model()
-            point = tuple(model_fraction(model, v) for v in self.vars)
+            point = self._point(model)
             if isinstance(self.query, CubeQuery):
                 point = tuple(Fraction(min(1, max(0, int(v)))) for v in point)
             return Outcome("sat", point)
