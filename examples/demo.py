@@ -47,7 +47,14 @@ def train(name: str):
         warnings.simplefilter("ignore")  # a convergence notice at max_iter is expected for this small demo
         clf.fit(Xtr, ytr)
     block = from_sklearn(clf).layer_block(0).replace(name=f"{name}-mlp32")
-    return block, Xtr, Xte, float(clf.score(Xte, yte))
+    return block, Xtr, Xte, yte, float(clf.score(Xte, yte))
+
+
+def accuracy(block, X, y) -> float:
+    """Accuracy of the block's logits (one logit: class 1 iff > 0; else argmax)."""
+    logits = block.forward(X)
+    pred = (logits[:, 0] > 0).astype(int) if logits.shape[1] == 1 else logits.argmax(axis=1)
+    return float(np.mean(pred == y))
 
 
 def fmt_result(r) -> str:
@@ -56,7 +63,7 @@ def fmt_result(r) -> str:
 
 def run_model(name: str, out: Path, lines: list[str], summary: list[str]) -> dict:
     t0 = time.monotonic()
-    block, Xtr, Xte, acc = train(name)
+    block, Xtr, Xte, yte, acc = train(name)
     path = save_npz(block, out / f"{name}.npz")
     data_box = Box(np.minimum(Xtr.min(0), Xte.min(0)), np.maximum(Xtr.max(0), Xte.max(0)))
     domains = [("test points", PointSet(Xte)), ("data bounding box", data_box)]
@@ -87,11 +94,49 @@ def run_model(name: str, out: Path, lines: list[str], summary: list[str]) -> dic
               "|---|---|---|---|---|---|---|"]
     lines += [f"| {r:g} | {f:.1%} | {m:.2f} | {w} | {o} | {t:.2f} | {nb} |" for r, f, m, w, o, t, nb in cert]
     lines.append("")
+    lines += _extras(block, Xte, yte, acc, k_data)
     summary.append(f"{name:<14} n={block.n:<3} s={block.s:<3} acc={acc:.3f}  " + "  ".join(
         f"{lab.split()[0]}={val}" for lab, val, *_ in rows))
     summary.append(" " * 15 + "certified " + ", ".join(f"r={r:g}:{f:.0%}" for r, f, *_ in cert))
     _plots(out, name, counts, cert)
     return {"time": time.monotonic() - t0}
+
+
+def _extras(block, Xte, yte, acc, k_data) -> list[str]:
+    """Pruning, sparsification, instance bounds and the activation profile, on the test set."""
+    from properties import activation_stats
+    from properties.bounds.instance import instance_bounds
+    from verify import prune, sparsify
+
+    test = PointSet(Xte)
+    out = ["### Pruning, sparsification, bounds, profile (domain: the test points)", ""]
+    pr = prune(block, test)
+    out.append(f"- **Pruned** (proved): {block.s} -> {len(pr.kept)} units ({len(pr.dropped)} never active, "
+               f"{len(pr.folded)} folded into an affine term); equivalence on the test set: {pr.proof.status}.")
+    k = max(1, k_data // 2)
+    sp = sparsify(block, k, test)
+    if sp.status == "verified":
+        out.append(f"- **Sparsified** to k = {k} (proved on the test set): uniform bias shift {sp.shift:.10g} "
+                   f"(shift {sp.smaller_shift:.10g} is proved not enough); mean active units {sp.change.mean_active_before:.2f}"
+                   f" -> {sp.change.mean_active_after:.2f} (measured); test accuracy {acc:.3f} -> "
+                   f"{accuracy(sp.block, Xte, yte):.3f} (measured).")
+    else:
+        out.append(f"- Sparsify to k = {k}: {sp.status} ({'; '.join(sp.notes)})")
+    rep = instance_bounds(block, test)
+    vals = {e.name: e for e in rep.entries if e.evaluation is not None}
+    if "rademacher_sparse" in vals and "rademacher_dense" in vals:
+        out.append(f"- **Rademacher bounds** ({rep.heading}; m = {rep.parameters.get('m', '?')}): sparse (E3, "
+                   f"{vals['rademacher_sparse'].label}) {float(vals['rademacher_sparse'].evaluation.value):.4g} vs dense "
+                   f"(E1, {vals['rademacher_dense'].label}) {float(vals['rademacher_dense'].evaluation.value):.4g}. "
+                   "At this network's k the sparse bound is "
+                   + ("smaller." if float(vals['rademacher_sparse'].evaluation.value) < float(vals['rademacher_dense'].evaluation.value)
+                      else "not smaller: the block is not sparse enough for the sparse bound to pay."))
+    st = activation_stats(block, test)
+    rates = np.asarray(st.rates)
+    out.append(f"- **Activation profile** (exact on the test set): unit firing rates min {rates.min():.2f}, "
+               f"median {np.median(rates):.2f}, max {rates.max():.2f}; E|A(x)| = {rates.sum():.2f}.")
+    out.append("")
+    return out
 
 
 def _plots(out: Path, name: str, counts, cert) -> None:
