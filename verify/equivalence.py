@@ -335,6 +335,11 @@ class _Search:
         elif isinstance(dom, Polytope):
             for i in range(dom.A.shape[0]):
                 s.add(_lin([Fraction(float(v)) for v in dom.A[i]], xs, Fraction(0)) <= z3_fraction(Fraction(float(dom.c[i]))))
+            self.calls += 1
+            if s.check() == z3.unsat:
+                raise DomainError("the polytope A x <= c is empty")
+        if not d.units and d.affine.is_zero:  # every unit cancelled or folded to zero: equal by construction
+            return self.finish("verified", "exact simplification")
         hs = []
         for r, u in enumerate(d.units):
             z = _lin([Fraction(float(v)) for v in u.w], xs, Fraction(u.b))
