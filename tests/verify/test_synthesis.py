@@ -85,3 +85,12 @@ def test_bad_tables():
         synthesize([1, -1], 1, 2, weight_range=1, activation="gelu")
     with pytest.raises(InvalidArgument, match="majority"):
         truth_table("majority", 2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("act", ["step", "relu"])
+def test_parity3_with_one_active_unit_needs_the_full_junta(act):
+    table = truth_table("parity", 3)
+    res = synthesize(table, 1, 8, weight_range=2, activation=act)
+    _check_found(res, table, 1)
+    assert res.width == 8 and res.widths_ruled_out == tuple(range(1, 8))
