@@ -121,26 +121,26 @@ class _Engine:
         base_x = np.full(self.block.n, d.lo)
         if U.size == 0:
             return self.on, self.on, witness_at(self.block, base_x, self.tau), "presolve"
-        Wu, bu = self.block.W1[U], self.block.b1[U]
-        x0 = cube_search(Wu, bu, d.lo, d.hi, self.tau, seed=self.seed, budget_s=self.budget(0.1, 0.3))
         rows = cube_rows(self.block.W1, self.block.b1, U, d.lo, d.hi, self.tau)
+        member_lists = independent_groups(rows)
+        structures = [analyse_cube(subrows(rows, members)) for members in member_lists]
+        upper = self.on + sum(min(len(m), st.clique_bound) for m, st in zip(member_lists, structures))
+        Wu, bu = self.block.W1[U], self.block.b1[U]
+        # the search stops as soon as it reaches the cheap upper bound (then nothing else is needed)
+        x0 = cube_search(Wu, bu, d.lo, d.hi, self.tau, seed=self.seed, budget_s=self.budget(0.1, 0.3),
+                         target=upper - self.on)
         y0 = (x0 == d.hi).astype(np.int64)
         y0_int = [int(v) for v in y0]
         groups = []
-        for members in independent_groups(rows):
+        for members, st in zip(member_lists, structures):
             sub = subrows(rows, members)
             g = _Group(sub, row_coords(sub, list(range(len(sub)))))
             g.point = {int(j): Fraction(int(y0[j])) for j in g.coords}
             g.lower = sum(sub.active(r, y0_int) for r in range(len(sub)))
-            g.upper = len(sub)
+            g.upper = min(len(sub), st.clique_bound)
+            g.structure = st  # type: ignore[attr-defined]
             groups.append(g)
         method = "presolve+search"
-        big = [g for g in groups if not self._enumerable(g)]
-        if big:
-            for g in big:
-                st = analyse_cube(g.rows)
-                g.upper = min(g.upper, st.clique_bound)
-                g.structure = st  # type: ignore[attr-defined]
         self.groups_hint = tuple(groups)
         total_lo = lambda: self.on + sum(g.lower for g in groups)  # noqa: E731
         total_up = lambda: self.on + sum(g.upper for g in groups)  # noqa: E731

@@ -51,18 +51,37 @@ class IntegerRows:
         return total > self.T[r]
 
 
+def _dyadic(v: float) -> tuple[int, int]:
+    """v = num / 2**k exactly, as (num, k) with k >= 0."""
+    num, den = float(v).as_integer_ratio()
+    return num, den.bit_length() - 1
+
+
+def _ints_over_common_power(values) -> tuple[list[int], int]:
+    """Integers n_i and k with values_i = n_i / 2**k exactly (Python ints, no Fractions)."""
+    pairs = [_dyadic(v) for v in values]
+    k = max((e for _, e in pairs), default=0)
+    return [num << (k - e) for num, e in pairs], k
+
+
 def cube_rows(W: np.ndarray, b: np.ndarray, units: Sequence[int], lo: float, hi: float, tau: float) -> IntegerRows:
-    """Integer form on {lo, hi}^n in the 0/1 variables y (y_j = 1 means x_j = hi)."""
-    flo, fhi, ftau = Fraction(lo), Fraction(hi), Fraction(tau)
-    width = fhi - flo
+    """Integer form on {lo, hi}^n in the 0/1 variables y (y_j = 1 means x_j = hi).
+
+    z = (b + lo sum_j w_j) + sum_j (hi - lo) w_j y_j, everything scaled by one power of two.
+    """
+    (L, H), a = _ints_over_common_power([lo, hi])  # lo = L / 2^a, hi = H / 2^a
+    tnum, et = _dyadic(tau)
     Cs, Ts = [], []
     for i in units:
-        w = [Fraction(float(v)) for v in W[i]]
-        const = Fraction(float(b[i])) + flo * sum(w)
-        ints = _scale_to_ints([wj * width for wj in w] + [const, ftau])
-        C, D, tau_int = ints[:-2], ints[-2], ints[-1]
+        Wint, ew = _ints_over_common_power(W[i].tolist())  # w_j = Wint_j / 2^ew
+        bnum, eb = _dyadic(b[i])
+        S = max(ew + a, eb, et)
+        cshift = S - ew - a
+        width = H - L
+        C = [(wj * width) << cshift for wj in Wint]
+        D = (bnum << (S - eb)) + ((L * sum(Wint)) << cshift)
         Cs.append(tuple(C))
-        Ts.append(tau_int - D)
+        Ts.append((tnum << (S - et)) - D)
     return IntegerRows(tuple(int(u) for u in units), tuple(Cs), tuple(Ts))
 
 

@@ -13,7 +13,7 @@ def _counts(Z: np.ndarray, tau: float) -> np.ndarray:
 
 
 def cube_search(W: np.ndarray, b: np.ndarray, lo: float, hi: float, tau: float, *, seed: int = 0,
-                budget_s: float = 0.5, samples: int = 2048, climbs: int = 24) -> np.ndarray:
+                budget_s: float = 0.5, samples: int = 2048, climbs: int = 24, target: int | None = None) -> np.ndarray:
     """A point of {lo,hi}^n with many active units (float evaluation), found by sampling,
     unit-directed starts (the vertex maximising one unit) and best-improvement bit flips."""
     rng = np.random.default_rng(seed)
@@ -26,6 +26,8 @@ def cube_search(W: np.ndarray, b: np.ndarray, lo: float, hi: float, tau: float, 
     counts = _counts(X @ W.T + b, tau)
     order = np.argsort(-counts, kind="stable")[:climbs]
     best_x, best_c = X[order[0]].copy(), int(counts[order[0]])
+    if target is not None and best_c >= target:
+        return best_x
     WT = W.T
     for idx in order:
         x = X[idx].copy()
@@ -44,6 +46,8 @@ def cube_search(W: np.ndarray, b: np.ndarray, lo: float, hi: float, tau: float, 
                 c = int(fc[j])
                 if c > best_c:
                     best_x, best_c = x.copy(), c
+                    if target is not None and best_c >= target:
+                        return best_x
             else:
                 break
         if time.monotonic() >= deadline:
