@@ -4,6 +4,12 @@
 hidden units with a witness; ``check_sparsity(block, k, domain)`` proves "at most k" or
 returns an input where more are active. Results are three-valued: Verified, Violated,
 Unknown (with proved bounds).
+
+Built on them: ``is_member`` (the class H(n, s, k) with norm bounds), ``equivalent`` (exact
+piecewise-linear equivalence on a domain), ``prune`` (drop never-active units, fold affine
+ones, with the equivalence proof), ``sparsify`` (smallest bias shift to provable k-sparsity)
+and ``synthesize`` (narrowest k-sparse integer network for a Boolean function, or a proof
+that none exists).
 """
 
 from .api import check_sparsity, max_active
