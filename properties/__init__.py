@@ -20,3 +20,17 @@ from .assertions import (
     assert_k_sparse,
     assert_learns,
 )
+
+# Symbolic bounds (issue 6): the registry of THEORY.md §8 lives in properties.bounds. Its names are
+# resolved lazily here, because importing sympy costs about a second and `import properties` (the
+# pytest plugin does it) should not pay for it.
+# Only unambiguous names; the operations (evaluate, solve, ...) are imported from properties.bounds.
+_BOUNDS_EXPORTS = ("REGISTRY", "Bound", "get_bound", "instance_bounds")
+
+
+def __getattr__(name):
+    if name in _BOUNDS_EXPORTS:
+        from . import bounds
+
+        return getattr(bounds, name)
+    raise AttributeError(f"module 'properties' has no attribute {name!r}")

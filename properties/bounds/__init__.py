@@ -12,7 +12,7 @@ from .instance import InstanceReport, NetworkQuantities, instance_bounds, networ
 from .operations import Evaluation, Table, evaluate, latex, pretty, ratio, table, text
 from .premises import Premise
 from .registry import LABELS, REGISTRY, SPARSE_DENSE_PAIRS, Bound, Search, bound_names, get_bound
-from .solve import Root, Solution, solve
+from .solving import Root, Solution, solve
 from .symbols import SYMBOLS, symbol
 
 __all__ = [

@@ -148,6 +148,28 @@ def _eventually(cond, v: sp.Symbol) -> bool:
     return False
 
 
+def _check_premises(b: Bound, vals, v: sp.Symbol, point) -> None:
+    """Refuse a limit along which a premise eventually fails (m >= n + 1 as n -> oo with m fixed)."""
+    for p in b.premises:
+        cond = p.condition
+        if not isinstance(cond, sp.Rel) or not cond.has(v):
+            continue
+        cond = cond.xreplace(dict(vals))
+        if isinstance(cond, (sp.GreaterThan, sp.StrictGreaterThan)):
+            slack = cond.lhs - cond.rhs
+        elif isinstance(cond, (sp.LessThan, sp.StrictLessThan)):
+            slack = cond.rhs - cond.lhs
+        else:
+            continue
+        try:
+            lim = sp.limit(slack, v, point, "+" if point == 0 else "-")
+        except (NotImplementedError, ValueError, TypeError):
+            continue
+        if lim == -sp.oo or lim.is_negative:
+            raise InvalidArgument(f"{b.name}: premise {p.name} fails as {v} -> {'infinity' if point == sp.oo else '0'}"
+                                  f" ({p.message})")
+
+
 def asymptotic(bound: "str | Bound", variable: "str | sp.Symbol", values: Mapping[Any, Any] | None = None, *,
                point: str = "oo") -> Asymptotic:
     """Leading-order term of ``bound`` as ``variable`` -> oo (or -> 0+ with point='0').
@@ -173,6 +195,7 @@ def asymptotic(bound: "str | Bound", variable: "str | sp.Symbol", values: Mappin
     f = b.expr.xreplace(vals)
     if not f.has(v):
         raise InvalidArgument(f"{b.name} does not vary with {v.name} at the given values")
+    _check_premises(b, vals, v, lim)
     resolved = _resolve(f, v, lim)
     lead = _leading(resolved, v, lim)
     if lead == 0:

@@ -13,7 +13,7 @@ import math
 import mpmath
 import sympy as sp
 
-from .symbols import B_a, B_b, B_w, F, R, d, delta, epsilon, gamma, k, m, n, s, t, tau
+from .symbols import B_a, B_b, B_w, R, d, delta, epsilon, gamma, k, m, n, s, t, tau
 
 # Above this many binomial terms N_d is computed in 40-digit floating point instead of exactly.
 EXACT_ND_TERMS = 20_000
@@ -80,9 +80,34 @@ class N_d(sp.Function):
         return r"\sum_{i=0}^{\min(%s,\, %s)} \binom{%s}{i}" % (b, a, a)
 
 
+class ceiling(sp.ceiling):  # noqa: N801 - prints as sympy's ceiling
+    """sympy's ceiling, evaluated safely on huge irrational numbers.
+
+    sympy decides ceiling(x) of a number with hundreds of digits by falling back to
+    ``simplify`` when its default precision is short, which can run for minutes. Here an
+    irrational number is evaluated with enough digits for its magnitude plus 30 guard
+    digits, and the ceiling is taken only when x is provably (by more than 1e-20) away
+    from an integer; otherwise sympy's own evaluation decides.
+    """
+
+    @classmethod
+    def eval(cls, arg):  # noqa: D102 (sympy hook)
+        if arg.is_number and not arg.is_Rational and not arg.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+            rough = sp.N(arg, 15)
+            if rough.is_real and rough.is_finite:
+                digits = max(0, int(mpmath.log10(abs(mpmath.mpf(str(rough))) + 1))) if rough != 0 else 0
+                for guard in (30, 80):
+                    v = sp.N(arg, digits + guard)
+                    fl = sp.floor(v)
+                    frac = v - fl
+                    if sp.Rational(1, 10**20) < frac < 1 - sp.Rational(1, 10**20):
+                        return sp.Integer(fl) + 1
+        return super().eval(arg)
+
+
 def ceiling_nonneg(expr: sp.Expr) -> sp.Expr:
     """max(0, ceiling(expr) - 1): the degree rule d(eps) of THEORY.md §3."""
-    return sp.Max(0, sp.ceiling(expr) - 1)
+    return sp.Max(0, ceiling(expr) - 1)
 
 
 # ---- §1-§3: influence, degree --------------------------------------------------------------
@@ -156,8 +181,8 @@ def packing_size(n_: int) -> int:
 
 
 __all__ = [
-    "N_d", "binomial_prefix_sum", "degree", "m_C1", "m_C2", "Lam2", "I_sparse", "I_dense", "I_step",
+    "N_d", "binomial_prefix_sum", "ceiling_nonneg", "degree", "m_C1", "m_C2", "Lam2", "I_sparse", "I_dense", "I_step",
     "F_relu", "F_step", "M", "L_m", "E3_factor", "Rad_dense", "Rad_env", "Rad_sparse", "Rad_lower", "Rad_best",
     "sparsity_threshold", "generalization_gap", "SQ_regression", "SQ_classification", "SQ_cube_root",
-    "VC_upper", "VC_lower", "behw_samples", "packing_size", "F", "m", "epsilon",
+    "VC_upper", "VC_lower", "behw_samples", "packing_size", "ceiling",
 ]

@@ -137,7 +137,7 @@ def _radius_up(domain) -> float:
         v = max(abs(Fraction(domain.lo)), abs(Fraction(domain.hi)))
         return _sqrt_up(domain.n * v * v)
     if isinstance(domain, (Box, LinfBall)):
-        lo, hi = domain.exact_bounds() if isinstance(domain, LinfBall) else domain.exact_bounds()
+        lo, hi = domain.exact_bounds()
         return _sqrt_up(sum(max(a * a, b * b) for a, b in zip(lo, hi)))
     if isinstance(domain, PointSet):
         return float(_norm_up(domain.X).max())
@@ -311,6 +311,12 @@ def instance_bounds(block: MLPBlock, domains: "Sequence | Any", *, parameters: M
             values["d"] = int(d_val)
             notes.append(f"d = {int(d_val)}: the Corollary C3 degree max(0, ceil(2 I/epsilon) - 1) from the"
                          f" {q.activation} influence bound at these norms")
+    zero = [key for key in ("B_a", "B_w", "R", "F") if key in values and key not in user and values[key] == 0]
+    for key in zero:
+        del values[key]
+        notes.append(f"{key} = 0 was measured (a degenerate network); bounds that need {key} > 0 are not evaluated")
+    if "F" in zero and "Y" in values and "Y" not in user:
+        del values["Y"]
     have = set(values)
     chosen = list(names) if names is not None else list(REGISTRY)
     entries = []

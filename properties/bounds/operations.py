@@ -7,13 +7,14 @@ raises InvalidArgument naming the premise, never a silent number.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 import sympy as sp
 
-from sparse_models.errors import InvalidArgument, SoundnessError, SparsecertError
+from sparse_models.errors import InvalidArgument, SoundnessError
 
 from .registry import SPARSE_DENSE_PAIRS, Bound, get_bound
 from .search import smallest_whole
@@ -59,7 +60,12 @@ class Evaluation:
 
 def latex(bound: "str | Bound") -> str:
     """LaTeX of the bound; a search entry reads min{m : G(m) <= epsilon} with G written out."""
-    b = get_bound(bound)
+    return _latex(get_bound(bound).name)
+
+
+@functools.lru_cache(maxsize=None)
+def _latex(name: str) -> str:
+    b = get_bound(name)
     body = sp.latex(b.expr)
     if b.search is not None:
         v, tgt = sp.latex(b.search.variable), sp.latex(b.search.target)
@@ -112,14 +118,18 @@ def check_activation(b: Bound, activation: str | None) -> None:
             f" this bound is proved for {b.activation_text}")
 
 
+def _compute(b: Bound, vals: Mapping[sp.Symbol, sp.Rational]) -> sp.Expr:
+    if b.search is not None:
+        crit = b.search.criterion.xreplace(dict(vals))
+        return sp.Integer(smallest_whole(crit, b.search.variable, vals[b.search.target]))
+    return b.expr.xreplace(dict(vals))
+
+
 def raw_value(bound: "str | Bound", values: Mapping[Any, Any], *, activation: str | None = None,
               strict: bool = True) -> sp.Expr:
     """The exact sympy number of the bound (premises checked)."""
     b, vals = prepare(bound, values, activation=activation, strict=strict)
-    if b.search is not None:
-        crit = b.search.criterion.xreplace(vals)
-        return sp.Integer(smallest_whole(crit, b.search.variable, vals[b.search.target]))
-    return b.expr.xreplace(vals)
+    return _compute(b, vals)
 
 
 def evaluate(bound: "str | Bound", values: Mapping[Any, Any], *, activation: str | None = None,
@@ -130,8 +140,7 @@ def evaluate(bound: "str | Bound", values: Mapping[Any, Any], *, activation: str
     ``activation`` ('relu', 'step', ...) is checked against the bound's activation premise.
     """
     b, vals = prepare(bound, values, activation=activation, strict=strict)
-    result = raw_value(b, vals, activation=activation, strict=False)
-    value, exact, is_exact = to_number(result, b.name)
+    value, exact, is_exact = to_number(_compute(b, vals), b.name)
     return Evaluation(name=b.name, label=b.label, value=value, exact=exact, is_exact=is_exact, latex=latex(b),
                       inputs={x.name: str(v) for x, v in vals.items()}, quantity=b.quantity, direction=b.direction,
                       section=b.section, activation=activation)
@@ -240,4 +249,4 @@ def table(names: Sequence[str], grid: Mapping[str, Sequence[Any]], fixed: Mappin
 
 
 __all__ = ["Evaluation", "evaluate", "raw_value", "prepare", "latex", "text", "pretty", "ratio", "pair",
-           "table", "Table", "Cell", "format_value", "to_number", "SparsecertError"]
+           "table", "Table", "Cell", "format_value", "to_number", "check_activation"]

@@ -8,7 +8,7 @@ substitutions from the entries it is built from. Evaluation lives in ``operation
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable
 
 import sympy as sp
@@ -17,7 +17,7 @@ from sparse_models.errors import InvalidArgument
 
 from . import formulas as fm
 from .premises import Premise, premise_fn
-from .symbols import SYMBOLS, B_a, B_b, B_w, F, R, Y, d, delta, epsilon, gamma, k, m, n, s, t, tau
+from .symbols import SYMBOLS, F, d, delta, epsilon, k, m, n, s, t
 
 LABELS = ("[STANDARD]", "[DERIVED]", "[PAPER, 2nd-hand]", "[THIRD-PARTY]")
 RELU, STEP = frozenset({"relu"}), frozenset({"step"})
@@ -116,23 +116,27 @@ def _build() -> dict[str, Bound]:
     add = entries.append
 
     # ---- §2 influence -------------------------------------------------------------------------
-    add(_entry("influence_sparse_relu", domain="cube", expr=fm.I_sparse, label="[DERIVED]", section="§2 Theorem A1 (B5)",
+    add(_entry("influence_sparse_relu", domain="cube",
+               expr=fm.I_sparse, label="[DERIVED]", section="§2 Theorem A1 (B5)",
                description="Total influence of a k-sparse ReLU network: I[f] <= min(2k,s)^2 B_a^2 B_w^2"
                            " (= 4k^2 Lambda^2 for k <= s/2). Dimension-free in n for fixed ||w_i||_2.",
                quantity="total influence I[f] on {-1,1}^n", activations=RELU, stated=(CUBE,)))
-    add(_entry("influence_dense_relu", domain="cube", expr=fm.I_dense, label="[DERIVED]", section="§2 Theorem A1, dense comparison",
+    add(_entry("influence_dense_relu", domain="cube",
+               expr=fm.I_dense, label="[DERIVED]", section="§2 Theorem A1, dense comparison",
                description="Dense comparison without sparsity: I[f] <= s sum_i c_i <= s^2 B_a^2 B_w^2"
                            " (not 4 s^2: see the correction in §2).",
                quantity="total influence I[f] on {-1,1}^n", activations=RELU,
                stated=("inputs are the hypercube {-1,1}^n",)))
-    add(_entry("influence_step", domain="cube", expr=fm.I_step, label="[DERIVED]", section="§2 Theorem A2",
+    add(_entry("influence_step", domain="cube",
+               expr=fm.I_step, label="[DERIVED]", section="§2 Theorem A2",
                description="Total influence of a k-sparse step-unit network:"
                            " (min(2k,s)/2) B_a^2 min(nk, sqrt(n) min(sqrt(sk), s/2)); unlike ReLU it has a"
                            " sqrt(n) (a single threshold unit, majority, has influence Theta(sqrt(n))).",
                quantity="total influence I[f] on {-1,1}^n", activations=STEP, stated=(CUBE,)))
 
     # ---- §3 and §4: degree and the low-degree algorithm -----------------------------------------
-    add(_entry("lmn_degree", domain="cube", expr=fm.degree(fm.I_sparse, e), label="[DERIVED]", section="§3 Lemma B with §2 A1",
+    add(_entry("lmn_degree", domain="cube",
+               expr=fm.degree(fm.I_sparse, e), label="[DERIVED]", section="§3 Lemma B with §2 A1",
                description="Degree d(eps) = max(0, ceil(I/eps) - 1) with I = influence_sparse_relu, so that the"
                            " Fourier tail W^{>d}[f] <= I/(d+1) <= eps. Here epsilon is the TAIL budget.",
                quantity="degree d with W^{>d}[f] <= epsilon", activations=RELU, stated=(CUBE,),
@@ -141,58 +145,67 @@ def _build() -> dict[str, Bound]:
     mc1 = fm.m_C1(F, fm.Nd_nd, e, delta)
     mc2 = fm.m_C2(F, fm.Nd_nd, e, delta)
     nd_sub = "N_d := sum_{i=0}^{min(d,n)} binomial(n, i)"
-    add(_entry("lmn_samples_hoeffding", domain="cube", expr=mc1, label="[STANDARD]", section="§4 Theorem C1 (LMN 1993)",
+    add(_entry("lmn_samples_hoeffding", domain="cube",
+               expr=mc1, label="[STANDARD]", section="§4 Theorem C1 (LMN 1993)",
                description="Low-degree algorithm, Hoeffding + union bound: m >= 2 F^2 N_d/eps ln(2 N_d/delta)"
                            " gives estimation error <= eps with probability >= 1 - delta. Here epsilon is the"
                            " ESTIMATION budget; the smallest sample size is the ceiling.",
                quantity="samples m", stated=("x uniform on {-1,1}^n and |y| <= F",), output=m,
                substitutions=(nd_sub,)))
-    add(_entry("lmn_samples_mcdiarmid", domain="cube", expr=mc2, label="[DERIVED]", section="§4 Theorem C2",
+    add(_entry("lmn_samples_mcdiarmid", domain="cube",
+               expr=mc2, label="[DERIVED]", section="§4 Theorem C2",
                description="Low-degree algorithm, vector McDiarmid (no ln N_d): m >= F^2 N_d (1 + sqrt(2 ln(1/delta)))^2"
                            "/eps. Smaller than C1 exactly when N_d >= exp(sqrt(2 ln(1/delta)) + 1/2 - ln 2)."
                            " epsilon is the ESTIMATION budget.",
                quantity="samples m", stated=("x uniform on {-1,1}^n and |y| <= F",), output=m,
                substitutions=(nd_sub,)))
-    add(_entry("lmn_samples", domain="cube", expr=sp.Min(mc1, mc2), label="[DERIVED]", section="§4 Theorems C1 and C2",
+    add(_entry("lmn_samples", domain="cube",
+               expr=sp.Min(mc1, mc2), label="[DERIVED]", section="§4 Theorems C1 and C2",
                description="m = min(m_C1, m_C2): both are valid, report the smaller. epsilon is the ESTIMATION budget.",
                quantity="samples m", stated=("x uniform on {-1,1}^n and |y| <= F",), output=m,
                derived_from=("lmn_samples_hoeffding", "lmn_samples_mcdiarmid"),
                substitutions=(nd_sub, "m := min(lmn_samples_hoeffding, lmn_samples_mcdiarmid)")))
 
     # ---- §4 Corollary C3: end to end ------------------------------------------------------------
-    add(_entry("sup_norm_relu", domain="cube", expr=fm.F_relu, label="[DERIVED]", section="§1 (sup |f| on the cube)",
+    add(_entry("sup_norm_relu", domain="cube",
+               expr=fm.F_relu, label="[DERIVED]", section="§1 (sup |f| on the cube)",
                description="F = sup |f| <= min(k,s) B_a (sqrt(n) B_w + B_b) on {-1,1}^n (R = sqrt(n)).",
                quantity="sup_x |f(x)|", activations=RELU, stated=(CUBE,)))
     d_c3 = fm.degree(fm.I_sparse, e / 2)
     nd_c3 = fm.N_d(n, d_c3)
-    m_c3 = sp.Min(sp.ceiling(fm.m_C1(fm.F_relu, nd_c3, e / 2, delta)),
-                  sp.ceiling(fm.m_C2(fm.F_relu, nd_c3, e / 2, delta)))
+    m_c3 = sp.Min(fm.ceiling(fm.m_C1(fm.F_relu, nd_c3, e / 2, delta)),
+                  fm.ceiling(fm.m_C2(fm.F_relu, nd_c3, e / 2, delta)))
     c3_chain = ("I := influence_sparse_relu", "F := sup_norm_relu",
                 "d := lmn_degree at epsilon/2 (tail budget eps/2)", nd_sub,
                 "m := min(ceiling(lmn_samples_hoeffding), ceiling(lmn_samples_mcdiarmid)) at epsilon/2")
     c3_from = ("influence_sparse_relu", "sup_norm_relu", "lmn_degree", "lmn_samples_hoeffding",
                "lmn_samples_mcdiarmid")
     c3_stated = (CUBE, "labels are noiseless (y = f(x)); epsilon is the TOTAL squared-L2 error, split eps/2 + eps/2")
-    add(_entry("end_to_end_degree", domain="cube", expr=d_c3, label="[DERIVED]", section="§4 Corollary C3",
+    add(_entry("end_to_end_degree", domain="cube",
+               expr=d_c3, label="[DERIVED]", section="§4 Corollary C3",
                description="The degree of Corollary C3: d = max(0, ceil(2 I_max/eps) - 1), so W^{>d} <= eps/2.",
                quantity="degree d", activations=RELU, stated=c3_stated, output=d,
                derived_from=("lmn_degree",), substitutions=c3_chain[:1] + ("d := lmn_degree at epsilon/2",)))
-    add(_entry("end_to_end_samples", domain="cube", expr=m_c3, label="[DERIVED]", section="§4 Corollary C3",
+    add(_entry("end_to_end_samples", domain="cube",
+               expr=m_c3, label="[DERIVED]", section="§4 Corollary C3",
                description="Samples for learning H(n,s,k) (ReLU, norms B_a, B_w, B_b) to squared-L2 error eps with"
                            " probability >= 1 - delta by the low-degree algorithm.",
                quantity="samples m", activations=RELU, stated=c3_stated, output=m, derived_from=c3_from,
                substitutions=c3_chain))
-    add(_entry("end_to_end_time", domain="cube", expr=m_c3 * nd_c3, label="[DERIVED]", section="§4 Corollary C3",
+    add(_entry("end_to_end_time", domain="cube",
+               expr=m_c3 * nd_c3, label="[DERIVED]", section="§4 Corollary C3",
                description="Running time O(m N_d) arithmetic operations of the low-degree algorithm (memory O(N_d)),"
                            " with m and d as in end_to_end_samples. The value is m N_d; the O hides a small constant.",
                quantity="arithmetic operations (up to a constant factor)", activations=RELU, stated=c3_stated,
                derived_from=("end_to_end_samples",), substitutions=c3_chain + ("time := m * N_d",)))
     dense_sub = ("k := s (no sparsity: the dense class H(n,s,s))",)
-    add(_entry("end_to_end_samples_dense", domain="cube", expr=m_c3.xreplace({k: s}), label="[DERIVED]", section="§4 Corollary C3",
+    add(_entry("end_to_end_samples_dense", domain="cube",
+               expr=m_c3.xreplace({k: s}), label="[DERIVED]", section="§4 Corollary C3",
                description="end_to_end_samples for the dense class (k = s): n^{O(s^2 B_a^2 B_w^2/eps)} samples.",
                quantity="samples m", activations=RELU, stated=c3_stated[1:] + ("inputs are the hypercube {-1,1}^n",),
                output=m, derived_from=("end_to_end_samples",), substitutions=c3_chain + dense_sub))
-    add(_entry("end_to_end_time_dense", domain="cube", expr=(m_c3 * nd_c3).xreplace({k: s}), label="[DERIVED]",
+    add(_entry("end_to_end_time_dense", domain="cube",
+               expr=(m_c3 * nd_c3).xreplace({k: s}), label="[DERIVED]",
                section="§4 Corollary C3",
                description="end_to_end_time for the dense class (k = s).",
                quantity="arithmetic operations (up to a constant factor)", activations=RELU,
@@ -203,24 +216,28 @@ def _build() -> dict[str, Bound]:
     sq_stated = ("the target class is the parities on t of n bits (t = floor(log2 s) puts them in H(n,s,1),"
                  " ReLU or step, THEORY.md D1)",
                  "the learner is a deterministic SQ algorithm with tolerance tau whose output has L2 norm <= 2")
-    add(_entry("sq_queries", domain="cube", expr=fm.SQ_regression, label="[DERIVED]", section="§5 Theorem D2 (regression)",
+    add(_entry("sq_queries", domain="cube",
+               expr=fm.SQ_regression, label="[DERIVED]", section="§5 Theorem D2 (regression)",
                description="SQ lower bound (the standard orthogonality argument with this note's explicit constants):"
                            " reaching squared error <= 1 - gamma needs q >= tau^2 (C(n,t) - 16/gamma^2) queries."
                            " For SQ algorithms only: noiseless parities are learnable by Gaussian elimination.",
                quantity="statistical queries q", direction="lower", activations=RELU_OR_STEP,
                premises=(T_LE_N,), stated=sq_stated))
-    add(_entry("sq_queries_classification", domain="cube", expr=fm.SQ_classification, label="[DERIVED]",
+    add(_entry("sq_queries_classification", domain="cube",
+               expr=fm.SQ_classification, label="[DERIVED]",
                section="§5 Theorem D2 (classification)",
                description="SQ lower bound for classification error <= (1 - gamma)/2: q >= tau^2 (C(n,t) - 1/gamma^2).",
                quantity="statistical queries q", direction="lower", activations=RELU_OR_STEP,
                premises=(T_LE_N,), stated=sq_stated[:1] + ("the learner is a deterministic SQ algorithm",)))
-    add(_entry("sq_queries_cube_root", domain="cube", expr=fm.SQ_cube_root, label="[DERIVED]", section="§5 Theorem D2, tau = C(n,t)^(-1/3)",
+    add(_entry("sq_queries_cube_root", domain="cube",
+               expr=fm.SQ_cube_root, label="[DERIVED]", section="§5 Theorem D2, tau = C(n,t)^(-1/3)",
                description="With tolerance tau = C(n,t)^(-1/3): either some query is finer than that, or"
                            " q >= C(n,t)^(1/3) - 16 C(n,t)^(-2/3)/gamma^2 (regression).",
                quantity="statistical queries q", direction="lower", activations=RELU_OR_STEP,
                premises=(T_LE_N,), stated=sq_stated, derived_from=("sq_queries",),
                substitutions=("tau := binomial(n, t)^(-1/3)",)))
-    add(_entry("sq_cube_root_lower", domain="cube", expr=n ** (t / 6), label="[DERIVED]", section="§5 Theorem D2 (n^{Omega(log s)})",
+    add(_entry("sq_cube_root_lower", domain="cube",
+               expr=n ** (t / 6), label="[DERIVED]", section="§5 Theorem D2 (n^{Omega(log s)})",
                description="C(n,t)^(1/3) >= (n/t)^(t/3) >= n^(t/6) when t <= sqrt(n): with t = floor(log2 s) the"
                            " SQ lower bound is n^{Omega(log s)}.",
                quantity="lower bound on C(n,t)^(1/3)", direction="lower",
@@ -260,7 +277,9 @@ def _build() -> dict[str, Bound]:
                description="E3 beats E1 iff s/k > ((1 + sqrt(pi/2) + sqrt(2 L_m))/2)^2 (the exact threshold; the"
                            " shortcut (n+1) ln(em/(n+1))/2 understates it).",
                quantity="value of s/k above which rademacher_sparse < rademacher_dense", direction="threshold",
-               activations=RELU, premises=(M_GE_N1,), derived_from=("rademacher_sparse", "rademacher_dense")))
+               activations=RELU, premises=(M_GE_N1,), derived_from=("rademacher_sparse", "rademacher_dense"),
+               substitutions=("rademacher_sparse < rademacher_dense  <=>  sqrt(sk/m) M f < 2 s M/sqrt(m),"
+                              " f = 1 + sqrt(pi/2) + sqrt(2 L_m)", "  <=>  s/k > (f/2)^2")))
 
     # ---- §6 E6: generalization --------------------------------------------------------------------
     gap = fm.generalization_gap(fm.Rad_best, k)

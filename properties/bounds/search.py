@@ -1,8 +1,9 @@
 """Smallest whole m with a non-increasing criterion G(m) <= target: doubling, then bisection.
 
 G is evaluated in 40-digit floating point (mpmath) while searching; the answer is then
-re-decided at m* and m* - 1 from the exact sympy expression at 60 digits, so the reported
-m* is the smallest whole number whose exact criterion meets the target.
+re-decided at m* and m* - 1 at 90 digits, and from the exact sympy expression whenever
+G is within 1e-70 (relative) of the target, so the reported m* is the smallest whole
+number whose exact criterion meets the target.
 """
 
 from __future__ import annotations
@@ -15,9 +16,18 @@ from sparse_models.errors import InvalidArgument, SoundnessError
 MAX_DOUBLINGS = 400  # m up to 2^400: beyond that no sample size is meaningful
 
 
-def _exact_le(expr: sp.Expr, var: sp.Symbol, value: int, target: sp.Expr) -> bool:
+def _exact_le(expr: sp.Expr, var: sp.Symbol, value: int, target: sp.Expr, fine=None) -> bool:
+    if fine is not None:
+        with mpmath.workdps(90):
+            g = fine(mpmath.mpf(value))
+            tgt = mpmath.mpf(str(sp.N(target, 95)))
+            if isinstance(g, mpmath.mpc) and g.imag != 0:
+                raise SoundnessError(f"the criterion is not real at {var} = {value}: {g}")
+            g = mpmath.re(g)
+            if abs(g - tgt) > abs(tgt) * mpmath.mpf(10) ** -70:
+                return bool(g <= tgt)
     g = expr.xreplace({var: sp.Integer(value)})
-    diff = sp.N(g - target, 60)
+    diff = sp.N(g - target, 100)
     if not diff.is_real:
         raise SoundnessError(f"the criterion is not real at {var} = {value}: {diff}")
     return bool(diff <= 0)
@@ -53,13 +63,13 @@ def smallest_whole(expr: sp.Expr, var: sp.Symbol, target: sp.Expr, *, start: int
             hi = mid
         else:
             lo_bad = mid
-    return _exact_boundary(expr, var, target, hi, start)
+    return _exact_boundary(expr, var, target, hi, start, fast)
 
 
-def _exact_boundary(expr: sp.Expr, var: sp.Symbol, target: sp.Expr, guess: int, start: int) -> int:
+def _exact_boundary(expr: sp.Expr, var: sp.Symbol, target: sp.Expr, guess: int, start: int, fine=None) -> int:
     """Re-decide the float search's answer exactly: gallop away from ``guess`` if needed, then bisect."""
     def holds(v: int) -> bool:
-        return _exact_le(expr, var, v, target)
+        return _exact_le(expr, var, v, target, fine)
 
     if holds(guess):
         if guess == start or not holds(guess - 1):

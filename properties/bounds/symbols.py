@@ -17,14 +17,18 @@ import sympy as sp
 
 from sparse_models.errors import InvalidArgument
 
-# positive=True only, exactly as THEORY.md §8 declares them; whole-number parameters are
-# enforced on the values (SymbolSpec.integer), not through sympy assumptions, which would
-# make sympy's solvers discard non-integer roots.
+# positive=True as THEORY.md §8 declares them, except B_b and d, which are declared
+# nonnegative: bias-free networks (B_b = 0) and the degree-0 algorithm (d = 0) are real
+# cases, and sympy simplifies under the declared assumptions (Max(0, ceiling(x) - 1) becomes
+# ceiling(x) - 1 for positive x), so a value outside the assumption would be unsound.
+# Whole-number parameters are enforced on the values (SymbolSpec.integer), not through
+# sympy assumptions, which would make sympy's solvers discard non-integer roots.
 n, s, k = sp.symbols("n s k", positive=True)
-B_a, B_w, B_b, R = sp.symbols("B_a B_w B_b R", positive=True)
+B_a, B_w, R = sp.symbols("B_a B_w R", positive=True)
+B_b = sp.Symbol("B_b", nonnegative=True)
 m = sp.Symbol("m", positive=True)
 epsilon, delta = sp.symbols("epsilon delta", positive=True)
-d = sp.Symbol("d", positive=True)
+d = sp.Symbol("d", nonnegative=True)
 F = sp.Symbol("F", positive=True)
 t = sp.Symbol("t", positive=True)
 tau, gamma = sp.symbols("tau gamma", positive=True)
@@ -36,9 +40,8 @@ class SymbolSpec:
     """What a parameter means and which values it takes.
 
     ``low``/``high`` bound the value; ``low_strict``/``high_strict`` make the bound strict.
-    Norm-like parameters accept 0 (bias-free networks are common) although the Symbol is
-    declared positive: substitution of 0 is still exact, the assumption only guides
-    simplification, which never divides by these parameters.
+    Every parameter's domain lies inside its Symbol's sympy assumption (the
+    expressions were simplified under those assumptions, so only such values are sound).
     """
 
     symbol: sp.Symbol
@@ -86,20 +89,20 @@ SYMBOLS: dict[str, SymbolSpec] = {
         _spec(n, "input dimension", integer=True, low=1, low_strict=False),
         _spec(s, "hidden width (number of units)", integer=True, low=1, low_strict=False),
         _spec(k, "sparsity: most units active at any input of the domain", integer=True, low=1, low_strict=False),
-        _spec(B_a, "bound on output weights |a_i|", low=0, low_strict=False),
-        _spec(B_w, "bound on hidden weight norms ||w_i||_2", low=0, low_strict=False),
+        _spec(B_a, "bound on output weights |a_i|", low=0),
+        _spec(B_w, "bound on hidden weight norms ||w_i||_2", low=0),
         _spec(B_b, "bound on hidden biases |b_i|", low=0, low_strict=False),
-        _spec(R, "radius of the input domain (max ||x||_2; sqrt(n) on the cube)", low=0, low_strict=False),
+        _spec(R, "radius of the input domain (max ||x||_2; sqrt(n) on the cube)", low=0),
         _spec(m, "number of samples", integer=True, low=1, low_strict=False),
         _spec(epsilon, "target error (see each bound for its convention)", low=0),
         _spec(delta, "failure probability", low=0, high=1),
         _spec(d, "degree of the low-degree algorithm", integer=True, low=0, low_strict=False),
-        _spec(F, "bound on |f(x)| (and on the labels) over the domain", low=0, low_strict=False),
+        _spec(F, "bound on |f(x)| (and on the labels) over the domain", low=0),
         _spec(t, "number of relevant bits of the parities (t = floor(log2 s) for H(n,s,1))",
               integer=True, low=1, low_strict=False),
         _spec(tau, "tolerance of each statistical query", low=0),
         _spec(gamma, "correlation the SQ learner must reach", low=0, high=1, high_strict=False),
-        _spec(Y, "label bound |y| <= Y for the squared loss (E6)", low=0, low_strict=False),
+        _spec(Y, "label bound |y| <= Y for the squared loss (E6)", low=0),
     )
 }
 

@@ -10,7 +10,6 @@ roots go through the same check.
 
 from __future__ import annotations
 
-import itertools
 import multiprocessing as mp
 from dataclasses import dataclass
 from typing import Any, Mapping
