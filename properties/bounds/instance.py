@@ -303,7 +303,7 @@ def instance_bounds(block: MLPBlock, domains: "Sequence | Any", *, parameters: M
     if "Y" not in user and "F" in values:
         values["Y"] = values["F"]
         notes.append("Y = F (labels produced by this network)")
-    if "d" not in user:
+    if "d" not in user and q.cube:
         infl = {"relu": fm.I_sparse, "step": fm.I_step}.get(q.activation.split(":", 1)[0])
         if infl is not None:
             exact = normalize_values({x: values[x] for x in ("n", "s", "k", "B_a", "B_w", "epsilon") if x in values})

@@ -276,7 +276,7 @@ def run_compare(args) -> int:
                      "symbolic_ratios": ratios, "notes": notes, "rows": rows,
                      "pairs": {k_: list(v) for k_, v in SPARSE_DENSE_PAIRS.items()}})
         return 0
-    print("sparse vs dense at " + ", ".join(f"{k_}={v}" for k_, v in fixed.items()))
+    print("sparse vs dense at " + ", ".join(f"{k_}={_decimal(v)}" for k_, v in fixed.items()))
     for note in notes:
         print(f"  {note}")
     print(f"  influence ratio (A1):           {ratios['influence']}")
@@ -305,6 +305,15 @@ def run_compare(args) -> int:
             if key.endswith("_reason"):
                 print(f"  n/a at {', '.join(f'{k_}={row[k_]}' for k_ in keys)}: {value}")
     return 0
+
+
+def _decimal(q) -> str:
+    """A rational as the user would write it: an integer, or a short decimal when it has one."""
+    text_ = str(q)
+    if "/" not in text_:
+        return text_
+    f = float(q)
+    return repr(f) if Fraction(repr(f)) == Fraction(int(q.p), int(q.q)) else text_
 
 
 def _fmt(v) -> str:
