@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from sparse_models import Hypercube, MLPBlock, PointSet, check_domain
+from sparse_models import Hypercube, LinfBall, MLPBlock, PointSet, Polytope, check_domain
 from sparse_models._validate import as_count, as_finite_float
 from sparse_models.errors import InvalidArgument
 
@@ -107,25 +107,67 @@ class _Bisection:
         self.checks += 1
         return check_sparsity(self.at(t), self.k, self.domain, tau=self.tau, timeout=rem)
 
-    def last_violating(self, t: float, res: Violated) -> tuple[float, Violated]:
-        """The largest float t' >= t at which the witness still has more than k active units (checked exactly)."""
-        x = res.witness.x
-        best = self._violation(t, x)
-        if best is None:  # only the solver's rational point violates (rounding): keep the solver's answer
-            return t, res
+    def thresholds(self, x: np.ndarray) -> np.ndarray:
+        """Per unit, the shift t below which the unit is active at x (float64, a guide only)."""
         z = self.block.W1 @ x + self.block.b1 - self.tau
         with np.errstate(divide="ignore", invalid="ignore"):
-            thr = np.where(self.r > 0, z / self.r, np.where(z > 0, np.inf, -np.inf))
-        v = float(np.sort(thr)[::-1][self.k])  # (k+1)-th largest: x violates for t below it (float guide)
-        cand = float(np.nextafter(v, -np.inf)) if np.isfinite(v) else t
-        for _ in range(60):
-            if cand <= t:
+            return np.where(self.r > 0, z / self.r, np.where(z > 0, np.inf, -np.inf))
+
+    def last_violating(self, t: float, res: Violated) -> tuple[float, Violated]:
+        """The largest float t' >= t at which the witness (moved uphill by :meth:`polish`) still has
+        more than k active units, checked exactly."""
+        best_t, best = t, res
+        for x in (res.witness.x, self.polish(res.witness.x)):
+            if x is None or self._violation(t, x) is None:  # e.g. only the solver's rational point violates
+                continue
+            v = float(np.sort(self.thresholds(x))[::-1][self.k])  # (k+1)-th largest: violated for t below it
+            cand = float(np.nextafter(v, -np.inf)) if np.isfinite(v) else t
+            for _ in range(60):
+                if cand <= best_t:
+                    break
+                w = self._violation(cand, x)
+                if w is not None:
+                    best_t, best = cand, w
+                    break
+                cand = best_t + (cand - best_t) / 2
+        return best_t, best
+
+    def polish(self, x: np.ndarray) -> np.ndarray | None:
+        """Move x within a box / ball / polytope to raise the (k+1)-th largest threshold: a few LPs over the
+        current top k+1 units (scipy; a heuristic for the lower end, every use is re-checked exactly)."""
+        if isinstance(self.domain, (Hypercube, PointSet)):
+            return None
+        try:
+            from scipy.optimize import linprog
+        except ImportError:  # pragma: no cover - scipy comes with the solvers extra
+            return None
+        d, n = self.domain, self.block.n
+        if isinstance(d, Polytope):
+            bounds, A_dom, c_dom = [(None, None)] * n, d.A, d.c
+        else:
+            lo, hi = d.inner_bounds() if isinstance(d, LinfBall) else d.bounds()
+            bounds, A_dom, c_dom = list(zip(lo, hi)), np.zeros((0, n)), np.zeros(0)
+        best, best_v = None, float(np.sort(self.thresholds(x))[::-1][self.k])
+        for _ in range(4):
+            S = np.argsort(-self.thresholds(x))[: self.k + 1]
+            # maximise s subject to w_i x + b_i - tau >= s r_i (i in S) and x in the domain
+            A = np.hstack([-self.block.W1[S], self.r[S][:, None]])
+            b = self.block.b1[S] - self.tau
+            A_ub = np.vstack([A, np.hstack([A_dom, np.zeros((A_dom.shape[0], 1))])])
+            b_ub = np.concatenate([b, c_dom])
+            cost = np.zeros(n + 1)
+            cost[-1] = -1.0
+            res = linprog(cost, A_ub=A_ub, b_ub=b_ub, bounds=bounds + [(None, None)], method="highs")
+            if res.status != 0:
                 break
-            w = self._violation(cand, x)
-            if w is not None:
-                return cand, w
-            cand = t + (cand - t) / 2
-        return t, best
+            x = res.x[:n]
+            if not isinstance(d, Polytope):
+                x = np.clip(x, [lo_ for lo_, _ in bounds], [hi_ for _, hi_ in bounds])
+            v = float(np.sort(self.thresholds(x))[::-1][self.k])
+            if not v > best_v * (1 + 1e-12) + 1e-300 or not d.contains(x):
+                break
+            best, best_v = x, v
+        return best
 
     def _violation(self, t: float, x: np.ndarray) -> Violated | None:
         w = witness_at(self.at(t), x, self.tau)
@@ -182,13 +224,18 @@ def sparsify(block: MLPBlock, k: int, domain: Any, *, per_unit: bool = False, ta
         lo, lo_proof = bis.last_violating(hi, res)
         hi = lo + 2 * (hi - lo) + max(abs(lo), 1.0) * rtol
     status = "verified"
+    probe = True  # after a violation, first try just above the (polished) witness: often already the optimum
     while hi - lo > rtol * max(abs(hi), 1e-300) and np.nextafter(lo, np.inf) < hi:
         mid = lo + (hi - lo) / 2
+        if probe:
+            mid = min(mid, max(float(np.nextafter(lo, np.inf)), lo + 0.5 * rtol * abs(lo)))
         res = bis.check(mid)
         if isinstance(res, Verified):
             hi, hi_proof = mid, res
+            probe = False
         elif isinstance(res, Violated):
             lo, lo_proof = bis.last_violating(mid, res)
+            probe = not probe
         else:
             status = "unknown"
             notes.append(f"timeout during bisection: the smallest shift lies in ({lo!r}, {hi!r}]")
