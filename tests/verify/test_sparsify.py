@@ -57,3 +57,14 @@ def test_unbounded_domain_is_refused():
         sparsify(block, 0, Polytope([[0.0, 1.0]], [1.0]))
     with pytest.raises(InvalidArgument):
         sparsify(block, 2, Box.uniform(2, -1, 1))
+
+
+def test_polytope_domain_both_ends():
+    block = random_block(4, 8, seed=9)
+    dom = Polytope.from_box(Box.uniform(4, -1, 1))
+    res = sparsify(block, 1, dom, rtol=1e-4)
+    assert res.status == "verified"
+    assert isinstance(check_sparsity(res.block, 1, dom), Verified)
+    smaller = block.replace(b1=block.b1 - res.smaller_shift * res.direction)
+    assert isinstance(check_sparsity(smaller, 1, dom), Violated)
+    assert dom.contains(res.smaller_proof.witness.x)
