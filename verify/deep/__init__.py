@@ -11,5 +11,7 @@ from .bounds import NetworkBounds, network_bounds
 from .domain import InputBox, nnet_box, normalized_box
 from .vnnlib import VnnlibInputs, read_vnnlib
 
-__all__ = ["max_active", "check_sparsity", "max_active_all_layers", "LayerTable", "deep_witness", "InputBox",
+from .view import layer_block_view
+
+__all__ = ["layer_block_view", "max_active", "check_sparsity", "max_active_all_layers", "LayerTable", "deep_witness", "InputBox",
            "nnet_box", "normalized_box", "read_vnnlib", "VnnlibInputs", "NetworkBounds", "network_bounds"]

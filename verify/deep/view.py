@@ -1,0 +1,39 @@
+"""The MLPBlock view of one hidden layer, with the layers before it folded into its input domain.
+
+The image of the input box under layers 0..l-1 is not a box; the sound propagated bounds of
+layer l-1 (interval then DeepPoly, outward-rounded), passed through its activation, give a
+box that contains it. So ``max_active(block, box)`` is a proved *upper* bound on how many
+units of layer l can be active at once over the input box; its witnesses need not be
+reachable (use :func:`verify.deep.max_active` for exact answers).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sparse_models import Box, MLPBlock
+from sparse_models.errors import InvalidArgument
+from sparse_models.network import Network
+
+from .api import _check_network, _domain, _layer
+from .bounds import activation_interval, leak_slope, network_bounds
+from .domain import round_down, round_up
+
+
+def layer_block_view(network: Network, layer: Any, domain: Any) -> tuple[MLPBlock, Box]:
+    """(the block around hidden layer ``layer``, a float box containing every input it can receive)."""
+    network = _check_network(network)
+    L = _layer(network, layer)
+    dom = _domain(network, domain)
+    xl = np.array([round_down(q) for q in dom.ulo])
+    xu = np.array([round_up(q) for q in dom.uhi])
+    block = network.layer_block(L)
+    if L == 0:
+        return block, Box(xl, xu)
+    bounds = network_bounds(network.layers, xl, xu, depth=L)
+    hl, hu = activation_interval(leak_slope(network.layers[L - 1]), bounds.lower[L - 1], bounds.upper[L - 1])
+    if not (np.all(np.isfinite(hl)) and np.all(np.isfinite(hu))):
+        raise InvalidArgument(f"the propagated bounds of layer {L - 1} are not finite; no box view of layer {L} exists")
+    return block, Box(hl, hu)
