@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from sparse_models import Box, Hypercube, MLPBlock
+from sparse_models import Hypercube, MLPBlock
 
 
 def brute_numpy(block: MLPBlock, domain, timeout: float):
@@ -92,7 +92,6 @@ def highs_milp(block: MLPBlock, domain, timeout: float):
     start = time.monotonic()
     lo, hi = domain.bounds() if not isinstance(domain, Hypercube) else (np.full(block.n, domain.lo), np.full(block.n, domain.hi))
     W, b = block.W1, block.b1
-    zmax = np.maximum(W, 0) @ hi + np.minimum(W, 0) @ lo + b
     zmin = np.maximum(W, 0) @ lo + np.minimum(W, 0) @ hi + b
     h = highspy.Highs()
     h.silent()

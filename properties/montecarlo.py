@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from sparse_models import Hypercube, MLPBlock
-from sparse_models._validate import as_count, as_finite_float
+from sparse_models._validate import as_count, as_finite_float, as_rng
 from sparse_models.errors import InvalidArgument
 
 from .cube_table import WORK_BYTES, Progress
@@ -35,14 +35,6 @@ from .output import (OutputSelection, exact_decisions, flip_lipschitz, margin_fo
                      select_output, value_range)
 
 MAX_LOW_DEGREE_SETS = 200_000
-
-
-def _rng(rng: Any) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or isinstance(rng, (int, np.integer)):
-        return np.random.default_rng(rng)
-    raise InvalidArgument(f"rng must be a numpy Generator or an integer seed, got {rng!r}")
 
 
 def cube_output_range(block: MLPBlock, sel: OutputSelection) -> tuple[float, float]:
@@ -89,7 +81,7 @@ def estimate_influences(
     sel = select_output(block, output)
     samples = as_count("samples", samples, low=1)
     delta = _delta(delta)
-    g = _rng(rng)
+    g = as_rng(rng)
     n, s = block.n, block.s
     cube = Hypercube(n)
     lo, hi = cube_output_range(block, sel)
@@ -206,7 +198,7 @@ def low_degree_from_samples(X: Any, y: Any, d: int, F: float, delta: float = 0.0
 
 def sample_outputs(block: MLPBlock, sel: OutputSelection, samples: int, rng: Any) -> tuple[np.ndarray, np.ndarray]:
     """(X, f(X)) for uniform ±1 points, activity decided exactly."""
-    g = _rng(rng)
+    g = as_rng(rng)
     samples = as_count("samples", samples, low=1)
     X = Hypercube(block.n).sample(g, samples)
     margin = margin_for(block, 1.0)

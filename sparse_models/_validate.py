@@ -75,3 +75,12 @@ def as_count(name: str, value: Any, *, low: int = 0, high: int | None = None) ->
         rng = f"[{low}, {high}]" if high is not None else f">= {low}"
         raise InvalidArgument(f"{name}={value} is out of range; it must be {rng}")
     return value
+
+
+def as_rng(rng: Any) -> np.random.Generator:
+    """A numpy Generator from a Generator, an integer seed or None."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
+        return np.random.default_rng(rng)
+    raise InvalidArgument(f"rng must be a numpy Generator or an integer seed, got {rng!r}")

@@ -14,8 +14,8 @@ from typing import Any, Iterator, Union
 
 import numpy as np
 
-from ._validate import as_count, as_finite_float, as_float64
-from .errors import DomainError, InvalidArgument, ShapeError
+from ._validate import as_count, as_finite_float, as_float64, as_rng
+from .errors import DomainError, ShapeError
 
 MAX_ENUMERATION_DIM = 26
 DEFAULT_CHUNK = 1 << 16
@@ -26,14 +26,6 @@ def _point(domain_dim: int, x: Any) -> np.ndarray:
     if arr.shape[0] != domain_dim:
         raise ShapeError(f"point has {arr.shape[0]} coordinates but the domain has dimension {domain_dim}")
     return arr
-
-
-def _rng(rng: Any) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or isinstance(rng, (int, np.integer)):
-        return np.random.default_rng(rng)
-    raise InvalidArgument(f"rng must be a numpy Generator or an integer seed, got {rng!r}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,7 +86,7 @@ class Hypercube:
         return int(sum(1 << j for j in range(self.n) if arr[j] == self.lo))
 
     def sample(self, rng: Any = None, size: int = 1) -> np.ndarray:
-        g = _rng(rng)
+        g = as_rng(rng)
         size = as_count("size", size, low=0)
         bits = g.integers(0, 2, size=(size, self.n))
         return np.where(bits == 0, self.hi, self.lo).astype(np.float64)
@@ -160,7 +152,7 @@ class Box:
         return bool(np.all((arr >= self.lower) & (arr <= self.upper)))
 
     def sample(self, rng: Any = None, size: int = 1) -> np.ndarray:
-        g = _rng(rng)
+        g = as_rng(rng)
         size = as_count("size", size, low=0)
         return np.clip(g.uniform(self.lower, self.upper, size=(size, self.dim)), self.lower, self.upper)
 
@@ -232,7 +224,7 @@ class LinfBall:
         return all(a <= Fraction(float(v)) <= b for v, a, b in zip(arr, lo, hi))
 
     def sample(self, rng: Any = None, size: int = 1) -> np.ndarray:
-        g = _rng(rng)
+        g = as_rng(rng)
         size = as_count("size", size, low=0)
         lo, hi = self.inner_bounds()
         return np.clip(g.uniform(lo, hi, size=(size, self.dim)), lo, hi)
@@ -289,7 +281,7 @@ class Polytope:
 
     def sample(self, rng: Any = None, size: int = 1, *, burn_in: int = 200) -> np.ndarray:
         """Hit-and-run samples (approximately uniform); needs a bounded polytope with interior."""
-        g = _rng(rng)
+        g = as_rng(rng)
         size = as_count("size", size, low=0)
         x = self._interior_point()
         out = np.empty((size, self.dim))
@@ -355,7 +347,7 @@ class PointSet:
         return bool(np.any(np.all(self.X == arr, axis=1)))
 
     def sample(self, rng: Any = None, size: int = 1) -> np.ndarray:
-        g = _rng(rng)
+        g = as_rng(rng)
         size = as_count("size", size, low=0)
         return self.X[g.integers(0, self.size, size=size)]
 

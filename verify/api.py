@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, Polytope, check_domain
+from sparse_models import Hypercube, LinfBall, MLPBlock, PointSet, Polytope, check_domain
 from sparse_models._validate import as_count, as_finite_float
 from sparse_models.errors import InvalidArgument, SoundnessError
 
@@ -185,7 +185,6 @@ class _Engine:
         return lo >= up or (stop_above is not None and lo > stop_above) or (stop_at_most is not None and up <= stop_at_most)
 
     def _enumerate_group(self, g: _Group, stop_above: int | None, total_lo) -> None:
-        d: Hypercube = self.domain
         local_stop = None if stop_above is None else stop_above - (total_lo() - g.lower)
         m2 = max(0, int(g.coords.size) - 12)
         if self.jobs > 1 and (1 << int(g.coords.size)) * len(g.rows) >= PARALLEL_WORK and m2 >= 1:

@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from sparse_models import Box, Hypercube, LinfBall, MLPBlock, Polytope
+from sparse_models import Box, Hypercube, LinfBall, MLPBlock
 from sparse_models.exact import exact_pre_activations
 
 from .exact_eval import borderline_units, exact_active_mask
@@ -24,7 +24,8 @@ def witness_at(block: MLPBlock, x: np.ndarray, tau: float) -> Witness:
     return Witness(x, exact, floated, borderline_units(block, x, tau))
 
 
-def _nearest_inside(q: Fraction, lo: Fraction, hi: Fraction) -> float:
+def nearest_inside(q: Fraction, lo: Fraction, hi: Fraction) -> float:
+    """The float64 nearest to q, nudged by one ulp when that leaves [lo, hi]."""
     f = float(q)
     if Fraction(f) < lo:
         f = float(np.nextafter(f, np.inf))
@@ -37,7 +38,7 @@ def round_into(domain, point: Sequence[Fraction]) -> np.ndarray:
     """Round a rational point of the domain to a nearby float64 point that stays in it where possible."""
     if isinstance(domain, (Box, LinfBall)):
         lo, hi = domain.exact_bounds()
-        return np.array([_nearest_inside(q, a, b) for q, a, b in zip(point, lo, hi)])
+        return np.array([nearest_inside(q, a, b) for q, a, b in zip(point, lo, hi)])
     if isinstance(domain, Hypercube):
         return np.array([float(q) for q in point])
     return np.array([float(q) for q in point])

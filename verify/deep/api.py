@@ -26,6 +26,7 @@ from sparse_models.network import Network
 
 from ..executor import run_batch
 from ..results import MaxActive, Stats, Unknown, Verified, Violated, Witness
+from ..witness import nearest_inside
 from .bounds import leak_slope
 from .domain import InputBox, NormalMap, normalized_box
 from .exact import ExactLayers
@@ -89,15 +90,6 @@ def _options(tau: float, timeout: float | None, jobs: int, split: str) -> tuple[
     return tau, timeout, as_count("jobs", jobs, low=1)
 
 
-def _nearest_inside(q: Fraction, lo: Fraction, hi: Fraction) -> float:
-    f = float(q)
-    if Fraction(f) < lo:
-        f = float(np.nextafter(f, np.inf))
-    if Fraction(f) > hi:
-        f = float(np.nextafter(f, -np.inf))
-    return f
-
-
 def deep_witness(network: Network, layer: int, dom: _Domain, u: Sequence, count: int, tau: float,
                  exact: ExactLayers | None = None) -> Witness:
     """The witness for a normalised point u with ``count`` exactly-active units, in the domain's coordinates.
@@ -109,7 +101,7 @@ def deep_witness(network: Network, layer: int, dom: _Domain, u: Sequence, count:
     exact = exact or ExactLayers(network.layers[: layer + 1])
     uq = [v if isinstance(v, Fraction) else Fraction(float(v)) for v in u]
     x_exact = dom.nmap.to_x(uq)
-    x = np.array([_nearest_inside(q, a, b) for q, a, b in zip(x_exact, dom.box.lower, dom.box.upper)])
+    x = np.array([nearest_inside(q, a, b) for q, a, b in zip(x_exact, dom.box.lower, dom.box.upper)])
     x.setflags(write=False)
     at_x = exact.active(dom.nmap.to_u([Fraction(float(v)) for v in x]), layer, tau)
     z = network.pre_activations(x, normalize=dom.nmap.mean is not None)[layer]
