@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from sparse_models import Box, Hypercube, LinfBall, MLPBlock
+from sparse_models import Box, LinfBall, MLPBlock
 from sparse_models.exact import exact_pre_activations
 
 from .exact_eval import borderline_units, exact_active_mask
@@ -35,12 +35,11 @@ def nearest_inside(q: Fraction, lo: Fraction, hi: Fraction) -> float:
 
 
 def round_into(domain, point: Sequence[Fraction]) -> np.ndarray:
-    """Round a rational point of the domain to a nearby float64 point that stays in it where possible."""
+    """Round a rational point of the domain to a nearby float64 point: kept inside the bounds of a
+    box or ball; nearest otherwise (cube vertices are floats already; polytopes are re-checked)."""
     if isinstance(domain, (Box, LinfBall)):
         lo, hi = domain.exact_bounds()
         return np.array([nearest_inside(q, a, b) for q, a, b in zip(point, lo, hi)])
-    if isinstance(domain, Hypercube):
-        return np.array([float(q) for q in point])
     return np.array([float(q) for q in point])
 
 
