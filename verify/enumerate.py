@@ -21,6 +21,32 @@ from .integer_form import IntegerRows
 U = 2.0**-53
 CELLS = 1 << 23  # booleans per comparison block (8 MiB)
 
+try:  # optional ("fast" extra): a fused, multi-threaded comparison count
+    import numba
+
+    @numba.njit(cache=True, parallel=True, nogil=True)
+    def _count_possible_nb(Q, Pm):  # pragma: no cover - compiled
+        H, s = Q.shape
+        L = Pm.shape[0]
+        out = np.empty((H, L), dtype=np.int64)
+        for h in numba.prange(H):
+            for l in range(L):
+                c = 0
+                for i in range(s):
+                    if Q[h, i] > Pm[l, i]:
+                        c += 1
+                out[h, l] = c
+        return out
+except ImportError:  # pragma: no cover
+    _count_possible_nb = None
+
+
+def _count_possible(Q: np.ndarray, Pm: np.ndarray) -> np.ndarray:
+    """count[h, l] = #{i : Q[h, i] > Pm[l, i]} (the over-approximated active count)."""
+    if _count_possible_nb is not None:
+        return _count_possible_nb(np.ascontiguousarray(Q), np.ascontiguousarray(Pm))
+    return np.count_nonzero(Q[:, None, :] > Pm[None, :, :], axis=2)
+
 
 @dataclass(frozen=True)
 class EnumerationOutcome:
@@ -126,7 +152,7 @@ def enumerate_cube(
         hidx = np.arange(start, min(start + H, h1), dtype=np.int64)
         Yhigh = _bits(hidx, tab.m2)
         Q = Yhigh @ tab.Chigh.T  # (H, s)
-        possible = np.count_nonzero(Q[:, None, :] > tab.P_minus[None, :, :], axis=2)  # (H, 2^m1)
+        possible = _count_possible(Q, tab.P_minus)  # (H, 2^m1)
         points += possible.size
         cand = np.argwhere(possible > best)
         if cand.size:
