@@ -3,7 +3,7 @@ import sys
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import time
-from sparse_models import *
+from sparse_models import Box, Hypercube, random_block
 from verify import max_active
 cases = [("trained-like cube n=64 s=16", random_block(64,16,seed=0,fire_rate=0.05), Hypercube(64)),
          ("trained-like cube n=32 s=64", random_block(32,64,seed=0,fire_rate=0.05), Hypercube(32)),
