@@ -141,7 +141,6 @@ class _Engine:
             g.structure = st  # type: ignore[attr-defined]
             groups.append(g)
         method = "presolve+search"
-        self.groups_hint = tuple(groups)
         total_lo = lambda: self.on + sum(g.lower for g in groups)  # noqa: E731
         total_up = lambda: self.on + sum(g.upper for g in groups)  # noqa: E731
         try:
@@ -160,7 +159,8 @@ class _Engine:
                             continue
                     method = "solver" if method != "branch-and-bound" else "branch-and-bound+solver"
                     self._solve_group(g, stop_above, stop_at_most, total_lo, total_up, CubeQuery(
-                        g.rows, self.block.n, g.structure.implied, g.structure.cliques))  # type: ignore[attr-defined]
+                        g.rows, self.block.n, g.structure.implied, g.structure.cliques),  # type: ignore[attr-defined]
+                        only_group=len(groups) == 1)
         except _Timeout:
             self.notes.append("timeout")
         y = y0.copy()
@@ -222,11 +222,14 @@ class _Engine:
             raise _Timeout
         return False
 
-    def _solve_group(self, g: _Group, stop_above, stop_at_most, total_lo, total_up, query) -> None:
+    def _solve_group(self, g: _Group, stop_above, stop_at_most, total_lo, total_up, query, *,
+                     only_group: bool) -> None:
+        """Ask the backend for more active units until UNSAT. When ``g`` is the only group, a
+        k-check asks for k+1 directly (one UNSAT call then proves it)."""
         backend = make_backend(self.backend_name, query)
         while g.lower < g.upper and not self._stop(total_lo(), total_up(), stop_above, stop_at_most):
             target = g.lower + 1
-            if stop_above is not None and len(self.groups_hint) == 1:
+            if stop_above is not None and only_group:
                 target = max(target, stop_above + 1 - self.on)
             rem = self.remaining()
             if rem is not None and rem <= 0:
@@ -244,8 +247,6 @@ class _Engine:
             else:
                 self.notes.append(f"{backend.name}: {out.reason or 'unknown'}")
                 raise _Timeout
-
-    groups_hint: tuple = ()
 
     def _group_count(self, g: _Group, point) -> int:
         return sum(g.rows.active(r, point) for r in range(len(g.rows)))
@@ -277,13 +278,12 @@ class _Engine:
         g.point = dict(enumerate(point0))
         A, c = self._polytope_rows()
         query = RealQuery(rows, tuple(lo_e), tuple(hi_e), A, c)
-        self.groups_hint = (g,)
         method = "presolve+search"
         try:
             if not self._stop(self.on + g.lower, self.on + g.upper, stop_above, stop_at_most):
                 method = "solver"
                 self._solve_group(g, stop_above, stop_at_most, lambda: self.on + g.lower,
-                                  lambda: self.on + g.upper, query)
+                                  lambda: self.on + g.upper, query, only_group=True)
         except _Timeout:
             self.notes.append("timeout")
         point = [g.point[j] for j in range(self.block.n)]
