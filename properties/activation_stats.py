@@ -101,15 +101,8 @@ def _pointset_stats(block: MLPBlock, ps: PointSet, pairwise: bool, progress: Pro
     best, best_row, redecided = -1, 0, 0
     chunk = max(1, min(1 << 16, WORK_BYTES // (8 * (block.n + 4 * s + 4))))
     for start, X in ps.chunks(chunk):
-        dec = exact_decisions(block, X, margin)
-        M = dec.mask
-        redecided += dec.redecided
-        c = M.sum(axis=1)
-        hist += np.bincount(c, minlength=s + 1)
-        unit += M.sum(axis=0)
-        if co is not None:
-            Mf = M.astype(np.float64)
-            co += Mf.T @ Mf
+        c, r = _accumulate(exact_decisions(block, X, margin), hist, unit, co)
+        redecided += r
         top = int(np.argmax(c))
         if c[top] > best:
             best, best_row = int(c[top]), start + top
@@ -121,6 +114,19 @@ def _pointset_stats(block: MLPBlock, ps: PointSet, pairwise: bool, progress: Pro
         mean_active=float(np.arange(s + 1) @ hist) / N, max_active=best, max_is_exact=True,
         max_witness=np.array(ps.X[best_row]), coactivation=None if co is None else co / N,
         redecided=redecided)
+
+
+def _accumulate(dec, hist: np.ndarray, unit: np.ndarray, co: np.ndarray | None) -> tuple[np.ndarray, int]:
+    """Add one chunk's exact activity mask to the count histogram, per-unit counts and
+    co-activation sums (in place); return the per-point counts and the re-decided entries."""
+    M = dec.mask
+    c = M.sum(axis=1)
+    hist += np.bincount(c, minlength=hist.size)
+    unit += M.sum(axis=0)
+    if co is not None:
+        Mf = M.astype(np.float64)
+        co += Mf.T @ Mf
+    return c, dec.redecided
 
 
 def exact_activation_stats(block: MLPBlock, domain: "Hypercube | PointSet", *, pairwise: bool = True,
@@ -196,16 +202,9 @@ def sampled_activation_stats(block: MLPBlock, domains: "Any | Sequence[Any]", *,
                 rows = np.flatnonzero(which == t)
                 if rows.size:
                     X[rows] = d.sample(g, rows.size)
-        dec = exact_decisions(block, X, margin)
-        M = dec.mask
-        redecided += dec.redecided
-        c = M.sum(axis=1)
-        hist += np.bincount(c, minlength=s + 1)
-        unit += M.sum(axis=0)
+        c, r = _accumulate(exact_decisions(block, X, margin), hist, unit, co)
+        redecided += r
         mom.update(c.astype(np.float64))
-        if co is not None:
-            Mf = M.astype(np.float64)
-            co += Mf.T @ Mf
         top = int(np.argmax(c))
         if c[top] > best:
             best, best_x = int(c[top]), X[top].copy()
