@@ -28,6 +28,7 @@ from .executor import run_batch
 from .exact_eval import exact_active_mask
 from .exclusions import analyse_cube, independent_groups, row_coords, subrows
 from .integer_form import IntegerRows, cube_rows, real_rows
+from .lp_bnb import HAVE_HIGHS, float_rows, lp_branch_and_bound, milp_candidates, new_highs
 from .presolve import UnitRanges, unit_ranges
 from .results import MaxActive, Stats, Unknown, Verified, Violated, Witness
 from .search import box_search, cube_search
@@ -36,6 +37,7 @@ from .witness import witness_at, witness_from_rational
 ENUM_MAX_COORDS = 26  # enumerate a group's cube when it has at most this many coordinates ...
 ENUM_MAX_WORK = 2**36  # ... and 2^coords * rows stays below this
 METHODS = ("auto", "enumerate", "bnb", "z3")
+LP_BNB_MIN_COORDS = 37  # from here on cube groups go to the LP branch and bound first (see bench/frontier.py)
 
 
 @dataclass
@@ -153,11 +155,16 @@ class _Engine:
                     method = "enumeration" if method.startswith("presolve") else method
                     self._enumerate_group(g, stop_above, total_lo)
                 else:
-                    if self.method in ("auto", "bnb") and HAVE_NUMBA:
-                        method = "branch-and-bound"
-                        if self._bnb_group(g, stop_above, total_lo):
-                            continue
-                    method = "solver" if method != "branch-and-bound" else "branch-and-bound+solver"
+                    if self.method in ("auto", "bnb"):
+                        if HAVE_NUMBA and (not HAVE_HIGHS or g.coords.size < LP_BNB_MIN_COORDS):
+                            method = "branch-and-bound"
+                            if self._bnb_group(g, stop_above, total_lo, last=not HAVE_HIGHS):
+                                continue
+                        if HAVE_HIGHS:
+                            method = "lp-branch-and-bound"
+                            if self._lp_cube_group(g, stop_above, total_lo):
+                                continue
+                    method = "solver" if "branch" not in method else method + "+solver"
                     self._solve_group(g, stop_above, stop_at_most, total_lo, total_up, CubeQuery(
                         g.rows, self.block.n, g.structure.implied, g.structure.cliques),  # type: ignore[attr-defined]
                         only_group=len(groups) == 1)
@@ -206,10 +213,11 @@ class _Engine:
         elif self.deadline is not None and time.monotonic() > self.deadline:
             raise _Timeout
 
-    def _bnb_group(self, g: _Group, stop_above, total_lo) -> bool:
+    def _bnb_group(self, g: _Group, stop_above, total_lo, last: bool = True) -> bool:
         """Exact branch and bound on the group's cube; True when it settled the group."""
         rem = self.remaining()
-        share = None if rem is None else time.monotonic() + (rem if self.method == "bnb" else 0.8 * rem)
+        share = None if rem is None else time.monotonic() + (rem if self.method == "bnb" and last else
+                                                              (0.8 if last else 0.5) * rem)
         best, point, complete, _ = branch_and_bound(g.rows, g.coords, g.lower, share)
         self.calls += 1
         if point is not None and best > g.lower:
@@ -218,6 +226,61 @@ class _Engine:
         if complete:
             g.upper = g.lower
             return True
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise _Timeout
+        return False
+
+    def _lp_cube_group(self, g: _Group, stop_above, total_lo) -> bool:
+        """LP branch and bound with safe dual bounds on the group's cube; True when it settled the group."""
+        m = int(g.coords.size)
+        rel = float_rows(g.rows, g.coords, np.zeros(m), np.ones(m), True)
+        n = self.block.n
+
+        def count(y) -> int:
+            full = [0] * n
+            for j, v in zip(g.coords, y):
+                full[int(j)] = int(v)
+            return sum(g.rows.active(r, full) for r in range(len(g.rows)))
+
+        def accept(out) -> None:
+            if out.point is not None and out.best > g.lower:
+                g.lower = out.best
+                g.point = {int(j): Fraction(int(v)) for j, v in zip(g.coords, out.point)}
+
+        return self._lp_staged(g, rel, True, stop_above, total_lo, count, accept, None, None)
+
+    def _lp_staged(self, g: _Group, rel, integral: bool, stop_above, total_lo, count, accept, strict, inner) -> bool:
+        """A short LP branch and bound; if it does not settle the group, HiGHS's MILP as a primal
+        heuristic (its points are counted exactly), then the LP branch and bound with the rest."""
+        local_stop = None if stop_above is None else stop_above - (total_lo() - g.lower)
+        final = time.monotonic() + self.remaining() * (1.0 if self.method == "bnb" else 0.9) \
+            if self.deadline is not None else None
+        for stage in range(2):
+            if stage == 1:
+                rem = None if final is None else final - time.monotonic()
+                budget = 10.0 if rem is None else max(0.0, min(10.0, 0.25 * rem))
+                if budget > 0:
+                    self.calls += 1
+                    for v in milp_candidates(rel, integral, budget):
+                        if not integral and inner is not None:
+                            v = np.clip(v, inner[0], inner[1])
+                        c = count(v)
+                        if c > g.lower:
+                            g.lower = c
+                            g.point = ({int(j): Fraction(int(x)) for j, x in zip(g.coords, v)} if integral
+                                       else {j: Fraction(float(x)) for j, x in enumerate(v)})
+                local_stop = None if stop_above is None else stop_above - (total_lo() - g.lower)
+            short = time.monotonic() + 1.0
+            dl = (short if final is None else min(short, final)) if stage == 0 else final
+            self.calls += 1
+            out = lp_branch_and_bound(rel, integral, g.lower, dl, count, strict_point=strict, inner=inner,
+                                      stop_above=local_stop)
+            accept(out)
+            g.upper = min(g.upper, max(out.upper, g.lower))
+            if g.lower >= g.upper or (local_stop is not None and (g.lower > local_stop or g.upper <= local_stop)):
+                return True
+            if final is not None and time.monotonic() >= final:
+                break
         if self.deadline is not None and time.monotonic() >= self.deadline:
             raise _Timeout
         return False
@@ -280,8 +343,13 @@ class _Engine:
         query = RealQuery(rows, tuple(lo_e), tuple(hi_e), A, c)
         method = "presolve+search"
         try:
+            if (self.method in ("auto", "bnb") and HAVE_HIGHS and not isinstance(d, Polytope)
+                    and not self._stop(self.on + g.lower, self.on + g.upper, stop_above, stop_at_most)):
+                method = "lp-branch-and-bound"
+                lo_o, hi_o = d.bounds()  # outward float box of the domain
+                self._lp_real_group(g, rows, lo_o, hi_o, lo_f, hi_f, lo_e, hi_e, stop_above)
             if not self._stop(self.on + g.lower, self.on + g.upper, stop_above, stop_at_most):
-                method = "solver"
+                method = "solver" if method != "lp-branch-and-bound" else "lp-branch-and-bound+solver"
                 self._solve_group(g, stop_above, stop_at_most, lambda: self.on + g.lower,
                                   lambda: self.on + g.upper, query, only_group=True)
         except _Timeout:
@@ -297,6 +365,83 @@ class _Engine:
         if w.count < self.on + g.lower:
             raise SoundnessError(f"real-domain witness has {w.count} active units, fewer than {self.on + g.lower} claimed")
         return w.count, max(self.on + g.upper, w.count), w, method
+
+    def _lp_real_group(self, g: _Group, rows: IntegerRows, lo_o, hi_o, lo_f, hi_f, lo_e, hi_e, stop_above) -> bool:
+        """LP branch and bound on a box or ball; True when it settled the group."""
+        rel = float_rows(rows, np.arange(self.block.n), np.asarray(lo_o, float), np.asarray(hi_o, float), False)
+
+        def count(x) -> int:
+            pt = [v if isinstance(v, Fraction) else Fraction(float(v)) for v in x]
+            return sum(rows.active(r, pt) for r in range(len(rows)))
+
+        def strict(units: list[int], exact: bool):
+            x = self._max_slack_lp(rel, units, lo_f, hi_f)
+            if x is not None and all(rows.active(r, [Fraction(float(v)) for v in x]) for r in units):
+                return x
+            return self._max_slack_exact(rows, units, lo_e, hi_e) if exact else None
+
+        def accept(out) -> None:
+            if out.point is not None and out.best > g.lower:
+                g.lower = out.best
+                g.point = {j: (v if isinstance(v, Fraction) else Fraction(float(v))) for j, v in enumerate(out.point)}
+
+        return self._lp_staged(g, rel, False, stop_above, lambda: self.on + g.lower, count, accept, strict,
+                               (np.asarray(lo_f, float), np.asarray(hi_f, float)))
+
+    @staticmethod
+    def _max_slack_lp(rel, units: list[int], lo_f, hi_f) -> np.ndarray | None:
+        """Float point of the inner box with the largest common slack on ``units`` (None if not positive)."""
+        import highspy
+
+        A = rel.A[units]
+        m = A.shape[1]
+        h = new_highs()
+        h.addVars(m, np.asarray(lo_f, float), np.asarray(hi_f, float))
+        h.addVar(-highspy.kHighsInf, 1.0)
+        h.changeColCost(m, 1.0)
+        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        norms = np.abs(A).sum(axis=1) + 1e-300
+        for r, i in enumerate(units):
+            idx = np.arange(m + 1, dtype=np.int32)
+            h.addRow(float(rel.inact_hi[i]), highspy.kHighsInf, m + 1, idx, np.r_[A[r], -norms[r]])
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        v = np.asarray(h.getSolution().col_value)
+        if not v[m] > 0:
+            return None
+        return np.clip(v[:m], lo_f, hi_f)
+
+    def _max_slack_exact(self, rows: IntegerRows, units: list[int], lo_e, hi_e):
+        """Exact (Z3) point of the domain box with all ``units`` strictly active, or None when none exists."""
+        import z3
+
+        from .z3_helpers import model_fraction, z3_fraction
+        xs = [z3.Real(f"x{j}") for j in range(self.block.n)]
+        t = z3.Real("slack")
+        opt = z3.Optimize()
+        for j, x in enumerate(xs):
+            opt.add(x >= z3_fraction(lo_e[j]), x <= z3_fraction(hi_e[j]))
+        for r in units:
+            C, T = rows.C[r], rows.T[r]
+            norm = max(1, sum(abs(v) for v in C))
+            opt.add(z3.Sum([cj * x for cj, x in zip(C, xs) if cj] or [z3.RealVal(0)]) - T >= t * norm)
+        opt.add(t <= 1)
+        opt.maximize(t)
+        rem = self.remaining()
+        if rem is not None:
+            opt.set("timeout", max(1, int(rem * 1000)))
+        self.calls += 1
+        if opt.check() != z3.sat:
+            raise _Timeout
+        m = opt.model()
+        if model_fraction(m, t) <= 0:
+            return None
+        point = [model_fraction(m, x) for x in xs]
+        floats = [Fraction(float(v)) for v in point]
+        if all(lo <= f <= hi for f, lo, hi in zip(floats, lo_e, hi_e)) and all(rows.active(r, floats) for r in units):
+            return [float(v) for v in point]
+        return point
 
     def _real_start(self, lo_f, hi_f) -> np.ndarray:
         d = self.domain
