@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from baselines import brute_numpy, cpsat_outward, highs_milp, z3_naive  # noqa: E402
+from frontier import run_frontier  # noqa: E402
 
 from sparse_models import Box, Hypercube, planted_sparse, random_block  # noqa: E402
 from verify import max_active  # noqa: E402
@@ -58,6 +59,21 @@ def grid(full: bool, quick: bool):
             yield fam, "box", n, s
 
 
+REPEATS, FAST = 5, 0.05  # every method: best of up to 5 runs while a run takes under 50 ms
+
+
+def timed(call):
+    """call() -> (value, proved, seconds) or None; repeated while fast, keeping the best time."""
+    out = call()
+    for _ in range(REPEATS - 1):
+        if out is None or out[2] > FAST:
+            break
+        again = call()
+        if again is not None and again[2] < out[2]:
+            out = again
+    return out
+
+
 def run_cell(fam, dom, n, s, timeout, skip):
     block = make(fam, n, s)
     domain = Hypercube(n) if dom == "cube" else Box.uniform(n, -1, 1)
@@ -67,7 +83,7 @@ def run_cell(fam, dom, n, s, timeout, skip):
             row["methods"][name] = {"status": "skipped (smaller n timed out)"}
             continue
         try:
-            out = fn(block, domain, timeout)
+            out = timed(lambda: fn(block, domain, timeout))
         except Exception as exc:  # a baseline failing is reported, not fatal
             out = None
             row["methods"][name] = {"status": f"error: {type(exc).__name__}"}
@@ -77,9 +93,13 @@ def run_cell(fam, dom, n, s, timeout, skip):
             skip.setdefault(name, {})[(fam, dom, s)] = n
         else:
             row["methods"][name] = {"status": "ok", "value": out[0], "proved": out[1], "time": out[2]}
-    t0 = time.monotonic()
-    res = max_active(block, domain, timeout=timeout)
-    el = time.monotonic() - t0
+    el, res = float("inf"), None
+    for _ in range(REPEATS):  # fast cells are timed as the best of a few runs, like the baselines
+        t0 = time.monotonic()
+        res = max_active(block, domain, timeout=timeout)
+        el = min(el, time.monotonic() - t0)
+        if el > FAST:
+            break
     row["methods"]["sparsecert"] = {"status": "ok" if res.optimal else "bounds", "value": res.value,
                                     "upper": res.upper_bound, "proved": res.optimal, "time": el,
                                     "method": res.stats.method}
@@ -95,6 +115,22 @@ def run_cell(fam, dom, n, s, timeout, skip):
     row["best_baseline_time"] = min(finished) if finished else None
     row["ratio"] = (el / row["best_baseline_time"]) if (finished and res.optimal) else None
     return row
+
+
+def warm_up() -> None:
+    """One small call of every method and sparsecert path, so that the table times steady-state
+    solving rather than imports and the compiled kernels' first load (reported apart)."""
+    for fam, dom, n, s in (("trained-like", "cube", 12, 16), ("trained-like", "cube", 20, 64),
+                           ("trained-like", "cube", 30, 16), ("trained-like", "cube", 40, 16),
+                           ("dense", "box", 4, 16), ("planted", "cube", 32, 64)):
+        block = make(fam, n, s)
+        domain = Hypercube(n) if dom == "cube" else Box.uniform(n, -1, 1)
+        for fn in BASELINES.values():
+            try:
+                fn(block, domain, 2.0)
+            except Exception:
+                pass
+        max_active(block, domain, timeout=5.0)
 
 
 def fmt(v):
@@ -171,9 +207,13 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=10.0)
     ap.add_argument("--full", action="store_true")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--frontier-timeout", type=float, default=60.0)
     args = ap.parse_args()
     rows, skip = [], {}
     names = list(BASELINES) + ["sparsecert"]
+    t = time.monotonic()
+    warm_up()
+    print(f"warm-up (imports, compiled kernels, solver start-up for every method): {time.monotonic() - t:.1f}s")
     print(f"per-cell timeout {args.timeout:g}s; times in seconds; ~ = tolerance-based (not a proof); t/o = no answer")
     print(f"{'family':<13}{'dom':<5}{'n':>4}{'s':>6} " + "".join(f"{m:>10}" for m in names) + "   value  ratio")
     for fam, dom, n, s in grid(args.full, args.quick):
@@ -191,6 +231,13 @@ def main() -> int:
         print(f"  {m:<11} {len(solved)}/{len(rows)}")
     dis = [r for r in rows if r["disagreement"]]
     print(f"disagreements: {len(dis)}")
+    slow = [r for r in rows if r["ratio"] is not None and r["ratio"] > 1.2]
+    print(f"cells over 1.2x the best baseline: {len(slow)}"
+          + "".join(f"\n  {r['family']} {r['domain']} n={r['n']} s={r['s']}: {r['ratio']:.2f}" for r in slow))
+    frontier = []
+    if not args.quick:
+        print(f"\nfrontier cells, sparsecert alone, {args.frontier_timeout:g}s each, 2 jobs:")
+        frontier = run_frontier(args.frontier_timeout)
     tp = throughput()
     print("\nenumeration throughput:", ", ".join(f"{k}: {v['unit_evals_per_s'] / 1e9:.2f}e9 unit evals/s" for k, v in tp.items()))
     balls = balls_throughput()
@@ -199,7 +246,8 @@ def main() -> int:
     outdir = ROOT / "bench" / "results"
     outdir.mkdir(parents=True, exist_ok=True)
     path = outdir / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps({"timeout": args.timeout, "cells": rows, "throughput": tp, "balls": balls}, indent=1,
+    path.write_text(json.dumps({"timeout": args.timeout, "cells": rows, "frontier": frontier, "throughput": tp,
+                                "balls": balls}, indent=1,
                                default=str))
     print(f"\nresults written to {path}")
     return 1 if dis else 0

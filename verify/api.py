@@ -37,6 +37,7 @@ from .witness import witness_at, witness_from_rational
 ENUM_MAX_COORDS = 26  # enumerate a group's cube when it has at most this many coordinates ...
 ENUM_MAX_WORK = 2**36  # ... and 2^coords * rows stays below this
 METHODS = ("auto", "enumerate", "bnb", "z3")
+TINY_CUBE_WORK = 2**20  # 2^n * undecided units up to which a cube is scanned in one float64 product
 LP_BNB_MIN_COORDS = 37  # from here on cube groups go to the LP branch and bound first (see bench/frontier.py)
 
 
@@ -123,6 +124,10 @@ class _Engine:
         base_x = np.full(self.block.n, d.lo)
         if U.size == 0:
             return self.on, self.on, witness_at(self.block, base_x, self.tau), "presolve"
+        if self.method == "auto" and (1 << d.n) * int(U.size) <= TINY_CUBE_WORK:
+            fast = self._tiny_cube(U)
+            if fast is not None:
+                return fast
         rows = cube_rows(self.block.W1, self.block.b1, U, d.lo, d.hi, self.tau)
         member_lists = independent_groups(rows)
         structures = [analyse_cube(subrows(rows, members)) for members in member_lists]
@@ -179,6 +184,37 @@ class _Engine:
         if w.count < total_lo():
             raise SoundnessError(f"assembled cube witness has {w.count} active units, fewer than the {total_lo()} claimed")
         return w.count, max(total_up(), w.count), w, method
+
+    def _tiny_cube(self, U: np.ndarray):
+        """Small cubes in float64, z over all points as the sum of the two half-cubes' partial sums:
+        exact when the largest count of surely active units (z - tau above a rigorous rounding
+        bound) equals the largest count of possibly active ones (the integer-form machinery would
+        cost more than the whole scan); None when near-ties leave the maximum open."""
+        d: Hypercube = self.domain
+        n = d.n
+        Wu, bu = self.block.W1[U], self.block.b1[U]
+        h1 = n // 2
+
+        def half(cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            k = cols.size
+            bits = (np.arange(1 << k)[:, None] >> np.arange(k)) & 1
+            X = np.where(bits == 1, d.hi, d.lo).astype(np.float64)
+            return X, X @ Wu[:, cols].T
+
+        X1, Z1 = half(np.arange(h1))
+        X2, Z2 = half(np.arange(h1, n))
+        Z = (Z1 + (bu - self.tau))[:, None, :] + Z2[None, :, :]
+        xmax = max(abs(d.lo), abs(d.hi))
+        err = 2 * (n + 4) * 2.0**-53 * (xmax * np.abs(Wu).sum(axis=1) + np.abs(bu) + abs(self.tau)) + 2.0**-1000
+        counts = (Z > err).sum(axis=2)  # surely active, and possibly active (a near-tie may be either)
+        if int((Z > -err).sum(axis=2).max()) != int(counts.max()):
+            return None  # a near-tie could decide the maximum: leave it to the exact path
+        p1, p2 = np.unravel_index(int(np.argmax(counts)), counts.shape)
+        x = np.concatenate([X1[p1], X2[p2]])
+        w = witness_at(self.block, x, self.tau)
+        if w.count != self.on + int(counts[p1, p2]):
+            raise SoundnessError(f"float scan counted {self.on + int(counts[p1, p2])} at a cube point, exact count {w.count}")
+        return w.count, w.count, w, "enumeration"
 
     def _enumerable(self, g: _Group) -> bool:
         if self.method in ("z3", "bnb"):

@@ -111,3 +111,12 @@ def test_branch_and_bound_path_matches_oracle():
             k = expected - 1
             assert isinstance(check_sparsity(block, k, Hypercube(block.n, values), tau=tau, method="bnb"), Violated)
             assert isinstance(check_sparsity(block, expected, Hypercube(block.n, values), tau=tau, method="bnb"), Verified)
+
+
+def test_integer_enumeration_path_matches_oracle():
+    """method="enumerate" skips the float scan of small cubes and runs the integer-form enumerator."""
+    for idx, kind, (block, values, tau) in _instances(450, 29, 12, 9):
+        expected = brute_max_active(block.W1, block.b1, values, tau)
+        res = max_active(block, Hypercube(block.n, values), tau=tau, method="enumerate", presolve=idx % 2 == 0)
+        assert res.optimal and res.value == expected, (idx, kind, res.value, expected)
+        assert exact_count_at(block.W1, block.b1, res.witness.x, tau) == expected
