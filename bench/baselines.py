@@ -89,11 +89,13 @@ def highs_milp(block: MLPBlock, domain, timeout: float):
     """HiGHS MILP with big-M from interval bounds; tolerance-based, so its answer is not a proof."""
     import highspy
 
+    from verify.lp_bnb import new_highs
+
     start = time.monotonic()
     lo, hi = domain.bounds() if not isinstance(domain, Hypercube) else (np.full(block.n, domain.lo), np.full(block.n, domain.hi))
     W, b = block.W1, block.b1
     zmin = np.maximum(W, 0) @ lo + np.minimum(W, 0) @ hi + b
-    h = highspy.Highs()
+    h = new_highs()
     h.silent()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(max(0.1, timeout)))

@@ -215,7 +215,7 @@ def main() -> int:
     warm_up()
     print(f"warm-up (imports, compiled kernels, solver start-up for every method): {time.monotonic() - t:.1f}s")
     print(f"per-cell timeout {args.timeout:g}s; times in seconds; ~ = tolerance-based (not a proof); t/o = no answer")
-    print(f"{'family':<13}{'dom':<5}{'n':>4}{'s':>6} " + "".join(f"{m:>10}" for m in names) + "   value  ratio")
+    print(f"{'family':<13}{'dom':<5}{'n':>4}{'s':>6} " + "".join(f"{m:>11}" for m in names) + "   value  ratio")
     for fam, dom, n, s in grid(args.full, args.quick):
         row = run_cell(fam, dom, n, s, args.timeout, skip)
         rows.append(row)
@@ -223,7 +223,7 @@ def main() -> int:
         val = f"{sc['value']}" if sc["proved"] else f"[{sc['value']},{sc['upper']}]"
         ratio = f"{row['ratio']:.2f}" if row["ratio"] is not None else "-"
         flag = "  DISAGREE" if row["disagreement"] else ""
-        print(f"{fam:<13}{dom:<5}{n:>4}{s:>6} " + "".join(f"{fmt(row['methods'][m]):>10}" for m in names)
+        print(f"{fam:<13}{dom:<5}{n:>4}{s:>6} " + "".join(f"{fmt(row['methods'][m]):>11}" for m in names)
               + f"  {val:>6}  {ratio:>5}{flag}", flush=True)
     print("\nexact frontier (cells solved with a proof):")
     for m in names:

@@ -11,6 +11,7 @@ the best count so far are re-counted exactly (integer arithmetic near tau).
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 
@@ -21,30 +22,53 @@ from .integer_form import IntegerRows
 U = 2.0**-53
 CELLS = 1 << 23  # booleans per comparison block (8 MiB)
 
+_IMPORT_PID = os.getpid()
+
+
+def _count_possible_py(Q, Pm):  # pragma: no cover - compiled
+    H, s = Q.shape
+    L = Pm.shape[0]
+    out = np.empty((H, L), dtype=np.int64)
+    for h in numba.prange(H):
+        for l in range(L):
+            c = 0
+            for i in range(s):
+                if Q[h, i] > Pm[l, i]:
+                    c += 1
+            out[h, l] = c
+    return out
+
+
+def _count_possible_serial_py(Q, Pm):  # pragma: no cover - compiled; its own function, so its own cache entry
+    H, s = Q.shape
+    L = Pm.shape[0]
+    out = np.empty((H, L), dtype=np.int64)
+    for h in range(H):
+        for l in range(L):
+            c = 0
+            for i in range(s):
+                if Q[h, i] > Pm[l, i]:
+                    c += 1
+            out[h, l] = c
+    return out
+
+
 try:  # optional ("fast" extra): a fused, multi-threaded comparison count
     import numba
 
-    @numba.njit(cache=True, parallel=True, nogil=True)
-    def _count_possible_nb(Q, Pm):  # pragma: no cover - compiled
-        H, s = Q.shape
-        L = Pm.shape[0]
-        out = np.empty((H, L), dtype=np.int64)
-        for h in numba.prange(H):
-            for l in range(L):
-                c = 0
-                for i in range(s):
-                    if Q[h, i] > Pm[l, i]:
-                        c += 1
-                out[h, l] = c
-        return out
+    _count_possible_nb = numba.njit(cache=True, parallel=True, nogil=True)(_count_possible_py)
+    # in a forked child (jobs > 1) the processes are the parallelism, and GNU OpenMP, numba's
+    # default threading layer, aborts a child forked after the parent used it: one thread there
+    _count_possible_serial_nb = numba.njit(cache=True, nogil=True)(_count_possible_serial_py)
 except ImportError:  # pragma: no cover
-    _count_possible_nb = None
+    _count_possible_nb = _count_possible_serial_nb = None
 
 
 def _count_possible(Q: np.ndarray, Pm: np.ndarray) -> np.ndarray:
     """count[h, l] = #{i : Q[h, i] > Pm[l, i]} (the over-approximated active count)."""
     if _count_possible_nb is not None:
-        return _count_possible_nb(np.ascontiguousarray(Q), np.ascontiguousarray(Pm))
+        kernel = _count_possible_nb if os.getpid() == _IMPORT_PID else _count_possible_serial_nb
+        return kernel(np.ascontiguousarray(Q), np.ascontiguousarray(Pm))
     return np.count_nonzero(Q[:, None, :] > Pm[None, :, :], axis=2)
 
 

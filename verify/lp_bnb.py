@@ -93,7 +93,14 @@ class FloatRows:
 
 
 def _scaled(x: int, k: int) -> float:
-    return math.ldexp(float(x), -k) if x else 0.0
+    """x / 2**k as a float within (1 + 2**-70) u relative error, for ints of any size."""
+    if not x:
+        return 0.0
+    extra = abs(x).bit_length() - 80
+    if extra > 0:  # keep 80 leading bits (truncation: relative error below 2**-79), then round once
+        x = x >> extra if x > 0 else -((-x) >> extra)
+        k -= extra
+    return math.ldexp(float(x), -k)
 
 
 def float_rows(rows: IntegerRows, coords: np.ndarray, lo: np.ndarray, hi: np.ndarray, integral: bool) -> FloatRows:
@@ -111,7 +118,7 @@ def float_rows(rows: IntegerRows, coords: np.ndarray, lo: np.ndarray, hi: np.nda
         thr[i] = _scaled(t + 1, k) if integral else T[i]
     xmax = np.maximum(np.abs(lo), np.abs(hi))
     # |A v - exact v| <= u |A| xmax per entry, plus underflowed entries (each < 2^-1074 before scaling)
-    e = 1.01 * U * (np.abs(A) @ xmax) + m * 2.0**-1070 * (xmax.max(initial=1.0) + 1.0)
+    e = 1.05 * U * (np.abs(A) @ xmax) + m * 2.0**-1070 * (xmax.max(initial=1.0) + 1.0)
     act_lo = thr - U * np.abs(thr) - e
     act_lo = act_lo - 4 * U * np.abs(act_lo) - TINY
     inact_hi = T + U * np.abs(T) + e
@@ -160,8 +167,8 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
 
     ``count_exact(v)`` counts active rows exactly at a point of the domain; ``strict_point(units, exact)``
     (real domains) returns a domain point where all ``units`` are strictly active, or None; with
-    ``exact`` a None is a proof that there is none (without, it is only a cheap attempt). ``inner`` is a float box inside the domain for rounding
-    candidate points. With ``stop_above`` the search ends as soon as the count exceeds it.
+    ``exact`` a None is a proof that there is none (without, it is only a cheap attempt).
+    ``inner`` is a float box inside the domain for rounding candidate points. With ``stop_above`` the search ends as soon as the count exceeds it.
     """
     A = rel.A
     s, m = A.shape
@@ -353,7 +360,8 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
             open_bound = max(open_bound, len(on))
     if stop_above is not None and best > stop_above:
         return LPOutcome(best, best_point, False, s, nodes)  # stopped at a violation: nothing proved above
-    upper = max(best, target) if complete else max(best, min(s, open_bound))
+    # pruned nodes hold at most ``target`` active units; open ones at most their parents' bounds
+    upper = max(best, target) if complete else max(best, target, min(s, open_bound))
     return LPOutcome(best, best_point, complete and upper == best, upper, nodes)
 
 

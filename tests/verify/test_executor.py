@@ -44,3 +44,19 @@ def test_dask_local_cluster_matches_serial(ball_case):
     assert got.all_optimal
     assert np.array_equal(got.values, serial.values)
     assert np.array_equal(got.upper_bounds, serial.upper_bounds)
+
+
+def test_split_scan_after_the_parallel_kernel_ran_in_this_process():
+    """Regression: after numba's GNU OpenMP pool ran here, forked workers that touched it aborted
+    ("fork() called from a process already using GNU OpenMP"); children now count on one thread."""
+    pytest.importorskip("numba")
+    from sparse_models import Hypercube
+    from verify import max_active
+    from verify.enumerate import _count_possible
+
+    rng = np.random.default_rng(0)
+    _count_possible(rng.random((64, 8)), rng.random((64, 8)))  # launches the threading layer here
+    block = random_block(24, 64, seed=3, fire_rate=0.05)
+    split = max_active(block, Hypercube(24), jobs=2)
+    assert split.optimal
+    assert split.value == max_active(block, Hypercube(24)).value

@@ -146,3 +146,27 @@ def test_timeout_gives_proved_bounds():
     res = max_active(block, Hypercube(40), timeout=1.0, method="bnb")
     assert res.value <= res.upper_bound <= block.s
     assert exact_count_at(block.W1, block.b1, res.witness.x, 0.0) == res.value
+
+
+def test_relaxation_with_scales_from_1e_minus_300_to_1e300_in_one_row():
+    """Rows whose exact integer form has thousands of bits: the float data still bracket every point."""
+    rng = np.random.default_rng(21)
+    for _ in range(40):
+        n = int(rng.integers(2, 6))
+        W = rng.normal(size=(3, n)) * 10.0 ** rng.integers(-300, 300, size=(3, n)).astype(float)
+        b = rng.normal(size=3) * 10.0 ** rng.integers(-300, 300, size=3).astype(float)
+        rows = cube_rows(W, b, range(3), -1.0, 1.0, 0.0)
+        rel = float_rows(rows, np.arange(n), np.zeros(n), np.ones(n), True)
+        assert np.all(np.isfinite(rel.A)) and np.all(np.isfinite(rel.act_lo)) and np.all(np.isfinite(rel.inact_hi))
+        for code in range(1 << n):
+            y = [(code >> j) & 1 for j in range(n)]
+            z = rel.A @ np.array(y, dtype=float)
+            for r in range(3):
+                if rows.active(r, y):
+                    assert z[r] >= rel.act_lo[r]
+                else:
+                    assert z[r] <= rel.inact_hi[r]
+        block = MLPBlock(W, b)
+        expected = brute_max_active(W, b, (-1, 1), 0.0)
+        res = max_active(block, Hypercube(n), method="bnb")
+        assert res.value == expected and res.optimal
