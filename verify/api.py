@@ -27,7 +27,7 @@ from .enumerate import EnumerationOutcome, enumerate_cube
 from .executor import run_batch
 from .exact_eval import exact_active_mask
 from .exclusions import analyse_cube, independent_groups, row_coords, subrows
-from .integer_form import IntegerRows, cube_rows, real_rows
+from .integer_form import IntegerRows, count_active_at_float, cube_rows, real_rows
 from .lp_bnb import HAVE_HIGHS, float_rows, lp_branch_and_bound, milp_candidates, new_highs
 from .presolve import UnitRanges, unit_ranges
 from .results import MaxActive, Stats, Unknown, Verified, Violated, Witness
@@ -368,11 +368,12 @@ class _Engine:
             return w.count, w.count, w, "presolve"
         if not isinstance(d, Polytope):
             x0 = box_search(self.block.W1[U], self.block.b1[U], lo_f, hi_f, self.tau, seed=self.seed,
-                            budget_s=self.budget(0.1, 0.3 if U.size > 8 else 0.01), extra=x0[None, :])
+                            budget_s=self.budget(0.1, 0.3 if U.size > (32 if HAVE_HIGHS else 8) else 0.005),
+                            extra=x0[None, :])
         rows = real_rows(self.block.W1, self.block.b1, U, self.tau)
         point0 = [Fraction(float(v)) for v in x0]
         g = _Group(rows, np.arange(self.block.n))
-        g.lower = sum(rows.active(r, point0) for r in range(len(rows)))
+        g.lower = count_active_at_float(rows, x0)
         g.upper = len(rows)
         g.point = dict(enumerate(point0))
         A, c = self._polytope_rows()
@@ -407,6 +408,8 @@ class _Engine:
         rel = float_rows(rows, np.arange(self.block.n), np.asarray(lo_o, float), np.asarray(hi_o, float), False)
 
         def count(x) -> int:
+            if not any(isinstance(v, Fraction) for v in x):
+                return count_active_at_float(rows, x)
             pt = [v if isinstance(v, Fraction) else Fraction(float(v)) for v in x]
             return sum(rows.active(r, pt) for r in range(len(rows)))
 

@@ -51,6 +51,13 @@ class IntegerRows:
         return total > self.T[r]
 
 
+def count_active_at_float(rows: IntegerRows, x) -> int:
+    """Exact number of active rows at a float point (all coordinates over one power of two:
+    plain integer arithmetic, no Fractions)."""
+    X, e = _ints_over_common_power([float(v) for v in x])
+    return sum(sum(c * v for c, v in zip(Cr, X) if c and v) > (t << e) for Cr, t in zip(rows.C, rows.T))
+
+
 def _dyadic(v: float) -> tuple[int, int]:
     """v = num / 2**k exactly, as (num, k) with k >= 0."""
     num, den = float(v).as_integer_ratio()

@@ -195,6 +195,9 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
     cols_idx = np.arange(m + s, dtype=np.int32)
     unit_cols = m + np.arange(s)
     cur_M = np.zeros(s)
+    rl = np.full(2 * s, -np.inf)  # row ranges: "on" rows [L, inf), "off" rows (-inf, inact_hi] or free
+    ru = np.full(2 * s, np.inf)
+    signs = [1.0, -1.0]  # the multipliers' sign convention that gave the bound last time goes first
     best = best_known
     best_point: np.ndarray | None = None
     target = best if stop_above is None else max(best, stop_above)  # prune what cannot exceed this
@@ -237,10 +240,10 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
         cur_M = M
         G[np.arange(s), unit_cols] = -M
         # the "off" rows are finite only where a_i is fixed to 0, so they need no indicator column
-        rl = np.r_[L, np.full(s, -np.inf)]
-        ru = np.r_[np.full(s, np.inf), np.where(au == 0, rel.inact_hi, np.inf)]
+        rl[:s] = L
+        ru[s:] = np.where(au == 0, rel.inact_hi, np.inf)
         h.changeRowsBounds(2 * s, rows_idx, np.where(np.isfinite(rl), rl, -inf), np.where(np.isfinite(ru), ru, inf))
-        vl, vu = np.r_[xl, al], np.r_[xu, au]
+        vl, vu = np.concatenate((xl, al)), np.concatenate((xu, au))
         h.changeColsBounds(m + s, cols_idx, vl, vu)
         if deadline is not None:
             h.setOptionValue("time_limit", max(0.01, deadline - time.monotonic()))
@@ -251,8 +254,13 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
         v = None
         if status == highspy.HighsModelStatus.kOptimal:
             pi = np.asarray(sol.row_dual)
-            cands = [safe(G, rl, ru, vl, vu, sg * pi) for sg in (1.0, -1.0)]
-            bound, terms, r, er = min(cands, key=lambda t: t[0])
+            lp_obj = h.getInfo().objective_function_value
+            bound, terms, r, er = safe(G, rl, ru, vl, vu, signs[0] * pi)
+            if not bound <= lp_obj + 1e-6 * (1 + abs(lp_obj)):  # the other convention, kept if better
+                other = safe(G, rl, ru, vl, vu, signs[1] * pi)
+                if other[0] < bound:
+                    bound, terms, r, er = other
+                    signs.reverse()
             v = np.asarray(sol.col_value)
         elif status == highspy.HighsModelStatus.kInfeasible:
             _, has_ray, ray = h.getDualRay()
@@ -275,8 +283,8 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
                 fix_lo = free & at_hi  # binaries: the upper end is impossible
                 fix_hi = free & at_lo
             else:
-                fix_lo = np.r_[np.zeros(m, bool), (free & at_hi)[m:]]
-                fix_hi = np.r_[np.zeros(m, bool), (free & at_lo)[m:]]
+                fix_lo = np.concatenate((np.zeros(m, bool), (free & at_hi)[m:]))
+                fix_hi = np.concatenate((np.zeros(m, bool), (free & at_lo)[m:]))
             if (fix_lo & fix_hi).any():
                 continue
             vu = np.where(fix_lo, vl, vu)
