@@ -27,7 +27,7 @@ from .enumerate import EnumerationOutcome, enumerate_cube
 from .executor import run_batch
 from .exact_eval import exact_active_mask
 from .exclusions import analyse_cube, independent_groups, row_coords, subrows
-from .integer_form import IntegerRows, count_active_at_float, cube_rows, real_rows
+from .integer_form import IntegerRows, active_at_rational, count_active_at_float, cube_rows, real_rows
 from .lp_bnb import HAVE_HIGHS, float_rows, lp_branch_and_bound, milp_candidates, new_highs
 from .presolve import UnitRanges, unit_ranges
 from .results import MaxActive, Stats, Unknown, Verified, Violated, Witness
@@ -134,8 +134,10 @@ class _Engine:
         upper = self.on + sum(min(len(m), st.clique_bound) for m, st in zip(member_lists, structures))
         Wu, bu = self.block.W1[U], self.block.b1[U]
         # the search stops as soon as it reaches the cheap upper bound (then nothing else is needed)
-        x0 = cube_search(Wu, bu, d.lo, d.hi, self.tau, seed=self.seed, budget_s=self.budget(0.1, 0.3),
-                         target=upper - self.on)
+        # the compiled branch and bound finds good points itself on cubes it can take: a short search there
+        short = HAVE_NUMBA and self.method == "auto" and d.n < LP_BNB_MIN_COORDS
+        x0 = cube_search(Wu, bu, d.lo, d.hi, self.tau, seed=self.seed,
+                         budget_s=self.budget(0.1, 0.005 if short else 0.3), target=upper - self.on)
         y0 = (x0 == d.hi).astype(np.int64)
         y0_int = [int(v) for v in y0]
         groups = []
@@ -392,7 +394,7 @@ class _Engine:
         except _Timeout:
             self.notes.append("timeout")
         point = [g.point[j] for j in range(self.block.n)]
-        undecided_on = [rows.units[r] for r in range(len(rows)) if rows.active(r, point)]
+        undecided_on = [u for u, on in zip(rows.units, active_at_rational(rows, point)) if on]
         # exact active set at the rational point: presolve's always-on units plus the undecided rows
         # active there (decided in integers); every other unit is proved off on the whole domain
         claimed = sorted(set(int(u) for u in undecided_on) | set(int(u) for u in np.flatnonzero(self.ranges.always_on)))
@@ -410,8 +412,7 @@ class _Engine:
         def count(x) -> int:
             if not any(isinstance(v, Fraction) for v in x):
                 return count_active_at_float(rows, x)
-            pt = [v if isinstance(v, Fraction) else Fraction(float(v)) for v in x]
-            return sum(rows.active(r, pt) for r in range(len(rows)))
+            return sum(active_at_rational(rows, [v if isinstance(v, Fraction) else Fraction(float(v)) for v in x]))
 
         def strict(units: list[int], exact: bool):
             x = self._max_slack_lp(rel, units, lo_f, hi_f)

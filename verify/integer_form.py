@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from math import gcd
 from typing import Sequence
 
 import numpy as np
@@ -49,6 +50,16 @@ class IntegerRows:
         """Exact decision for row r at the point v (ints or Fractions)."""
         total = sum(c * vj for c, vj in zip(self.C[r], v) if c)
         return total > self.T[r]
+
+
+def active_at_rational(rows: IntegerRows, point) -> list[bool]:
+    """Exact activity of every row at a rational point, over one common denominator (plain ints)."""
+    fr = [v if isinstance(v, Fraction) else Fraction(v) for v in point]
+    den = 1
+    for v in fr:
+        den = den * v.denominator // gcd(den, v.denominator)
+    X = [v.numerator * (den // v.denominator) for v in fr]
+    return [sum(c * v for c, v in zip(Cr, X) if c and v) > t * den for Cr, t in zip(rows.C, rows.T)]
 
 
 def count_active_at_float(rows: IntegerRows, x) -> int:
