@@ -203,11 +203,14 @@ class _Engine:
             X = np.where(bits == 1, d.hi, d.lo).astype(np.float64)
             return X, X @ Wu[:, cols].T
 
-        X1, Z1 = half(np.arange(h1))
-        X2, Z2 = half(np.arange(h1, n))
-        Z = (Z1 + (bu - self.tau))[:, None, :] + Z2[None, :, :]
-        xmax = max(abs(d.lo), abs(d.hi))
-        err = 2 * (n + 4) * 2.0**-53 * (xmax * np.abs(Wu).sum(axis=1) + np.abs(bu) + abs(self.tau)) + 2.0**-1000
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is detected below
+            X1, Z1 = half(np.arange(h1))
+            X2, Z2 = half(np.arange(h1, n))
+            Z = (Z1 + (bu - self.tau))[:, None, :] + Z2[None, :, :]
+            xmax = max(abs(d.lo), abs(d.hi))
+            err = 2 * (n + 4) * 2.0**-53 * (xmax * np.abs(Wu).sum(axis=1) + np.abs(bu) + abs(self.tau)) + 2.0**-1000
+        if not (np.isfinite(err).all() and np.isfinite(Z).all()):
+            return None  # overflow: only the exact path can decide
         counts = (Z > err).sum(axis=2)  # surely active, and possibly active (a near-tie may be either)
         if int((Z > -err).sum(axis=2).max()) != int(counts.max()):
             return None  # a near-tie could decide the maximum: leave it to the exact path

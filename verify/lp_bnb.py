@@ -149,8 +149,8 @@ class _SafeBound:
         r = self.c - G.T @ pi
         er = 2 * (R + 4) * U * (np.abs(self.c) + np.abs(G).T @ np.abs(pi)) + TINY
         vmax = np.maximum(np.abs(vl), np.abs(vu))
-        terms = np.maximum(r * vl, r * vu) + er * vmax
-        terms = terms + 4 * U * np.abs(terms) + TINY
+        t0 = np.maximum(r * vl, r * vu)
+        terms = t0 + er * vmax + 4 * U * (np.abs(t0) + er * vmax) + TINY
         rowt = np.where(pi > 0, pi * np.where(np.isfinite(ru), ru, 0.0), pi * np.where(np.isfinite(rl), rl, 0.0))
         total = terms.sum() + rowt.sum()
         N = terms.size + rowt.size
@@ -222,7 +222,7 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
             break
         if deadline is not None and time.monotonic() > deadline:
             complete = False
-            open_bound = max(int(math.floor(e[4])) for e in stack)
+            open_bound = max(open_bound, max(int(math.floor(e[4])) if math.isfinite(e[4]) else s for e in stack))
             break
         xl, xu, al, au, pbound = stack.pop()
         if pbound < target + 1:

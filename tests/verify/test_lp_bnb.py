@@ -170,3 +170,11 @@ def test_relaxation_with_scales_from_1e_minus_300_to_1e300_in_one_row():
         expected = brute_max_active(W, b, (-1, 1), 0.0)
         res = max_active(block, Hypercube(n), method="bnb")
         assert res.value == expected and res.optimal
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # presolve's float ranges overflow too (then exact re-decisions)
+def test_small_cube_scan_does_not_trust_overflowed_sums():
+    """Regression (review): z = 1e400 overflowed the float scan, which then "proved" 0."""
+    block = MLPBlock(np.array([[1e200, -1e200]]), np.array([0.0]))
+    res = max_active(block, Hypercube(2, (1e200, 2e200)))
+    assert res.value == 1 and res.optimal
