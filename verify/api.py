@@ -283,16 +283,17 @@ class _Engine:
                 full[int(j)] = int(v)
             return sum(g.rows.active(r, full) for r in range(len(g.rows)))
 
-        def accept(out) -> None:
-            if out.point is not None and out.best > g.lower:
-                g.lower = out.best
-                g.point = {int(j): Fraction(int(v)) for j, v in zip(g.coords, out.point)}
+        def accept(count_at: int, y) -> None:
+            if count_at > g.lower:
+                g.lower = count_at
+                g.point = {int(j): Fraction(int(v)) for j, v in zip(g.coords, y)}
 
         return self._lp_staged(g, rel, True, stop_above, total_lo, count, accept, None, None)
 
     def _lp_staged(self, g: _Group, rel, integral: bool, stop_above, total_lo, count, accept, strict, inner) -> bool:
         """A short LP branch and bound; if it does not settle the group, HiGHS's MILP as a primal
-        heuristic (its points are counted exactly), then the LP branch and bound with the rest."""
+        heuristic (its points are counted exactly), then the LP branch and bound with the rest.
+        ``accept(count, point)`` keeps a point whose exact count beats the group's lower bound."""
         local_stop = None if stop_above is None else stop_above - (total_lo() - g.lower)
         final = time.monotonic() + self.remaining() * (1.0 if self.method == "bnb" else 0.9) \
             if self.deadline is not None else None
@@ -305,18 +306,15 @@ class _Engine:
                     for v in milp_candidates(rel, integral, budget):
                         if not integral and inner is not None:
                             v = np.clip(v, inner[0], inner[1])
-                        c = count(v)
-                        if c > g.lower:
-                            g.lower = c
-                            g.point = ({int(j): Fraction(int(x)) for j, x in zip(g.coords, v)} if integral
-                                       else {j: Fraction(float(x)) for j, x in enumerate(v)})
+                        accept(count(v), v)
                 local_stop = None if stop_above is None else stop_above - (total_lo() - g.lower)
             short = time.monotonic() + 1.0
             dl = (short if final is None else min(short, final)) if stage == 0 else final
             self.calls += 1
             out = lp_branch_and_bound(rel, integral, g.lower, dl, count, strict_point=strict, inner=inner,
                                       stop_above=local_stop)
-            accept(out)
+            if out.point is not None:
+                accept(out.best, out.point)
             g.upper = min(g.upper, max(out.upper, g.lower))
             if g.lower >= g.upper or (local_stop is not None and (g.lower > local_stop or g.upper <= local_stop)):
                 return True
@@ -419,14 +417,16 @@ class _Engine:
 
         def strict(units: list[int], exact: bool):
             x = self._max_slack_lp(rel, units, lo_f, hi_f)
-            if x is not None and all(rows.active(r, [Fraction(float(v)) for v in x]) for r in units):
-                return x
+            if x is not None:
+                act = active_at_rational(rows, [Fraction(float(v)) for v in x])
+                if all(act[r] for r in units):
+                    return x
             return self._max_slack_exact(rows, units, lo_e, hi_e) if exact else None
 
-        def accept(out) -> None:
-            if out.point is not None and out.best > g.lower:
-                g.lower = out.best
-                g.point = {j: (v if isinstance(v, Fraction) else Fraction(float(v))) for j, v in enumerate(out.point)}
+        def accept(count_at: int, x) -> None:
+            if count_at > g.lower:
+                g.lower = count_at
+                g.point = {j: (v if isinstance(v, Fraction) else Fraction(float(v))) for j, v in enumerate(x)}
 
         return self._lp_staged(g, rel, False, stop_above, lambda: self.on + g.lower, count, accept, strict,
                                (np.asarray(lo_f, float), np.asarray(hi_f, float)))
@@ -457,6 +457,22 @@ class _Engine:
 
     def _max_slack_exact(self, rows: IntegerRows, units: list[int], lo_e, hi_e):
         """Exact (Z3) point of the domain box with all ``units`` strictly active, or None when none exists."""
+        out = self._z3_max_slack([rows.C[r] for r in units], [rows.T[r] for r in units], lo_e, hi_e, (), (),
+                                 self.remaining())
+        if out is None:
+            raise _Timeout
+        t, point = out
+        if t <= 0:
+            return None
+        floats = [Fraction(float(v)) for v in point]
+        act = active_at_rational(rows, floats)
+        if all(lo <= f <= hi for f, lo, hi in zip(floats, lo_e, hi_e)) and all(act[r] for r in units):
+            return [float(v) for v in point]
+        return point
+
+    def _z3_max_slack(self, Cs, Ts, lower, upper, A, c, seconds: float | None):
+        """Z3 Optimize: the largest t <= 1 with C x - T >= t ||C||_1 for every row, x in the exact box
+        (and A x <= c); (t, point) in Fractions, or None when Z3 gives no answer in ``seconds``."""
         import z3
 
         from .z3_helpers import model_fraction, z3_fraction
@@ -464,27 +480,21 @@ class _Engine:
         t = z3.Real("slack")
         opt = z3.Optimize()
         for j, x in enumerate(xs):
-            opt.add(x >= z3_fraction(lo_e[j]), x <= z3_fraction(hi_e[j]))
-        for r in units:
-            C, T = rows.C[r], rows.T[r]
+            opt.add(x >= z3_fraction(lower[j]), x <= z3_fraction(upper[j]))
+        for Arow, ci in zip(A, c):
+            opt.add(z3.Sum([a * x for a, x in zip(Arow, xs) if a] or [z3.RealVal(0)]) <= ci)
+        for C, T in zip(Cs, Ts):
             norm = max(1, sum(abs(v) for v in C))
             opt.add(z3.Sum([cj * x for cj, x in zip(C, xs) if cj] or [z3.RealVal(0)]) - T >= t * norm)
         opt.add(t <= 1)
         opt.maximize(t)
-        rem = self.remaining()
-        if rem is not None:
-            opt.set("timeout", max(1, int(rem * 1000)))
+        if seconds is not None:
+            opt.set("timeout", max(1, int(seconds * 1000)))
         self.calls += 1
         if opt.check() != z3.sat:
-            raise _Timeout
-        m = opt.model()
-        if model_fraction(m, t) <= 0:
             return None
-        point = [model_fraction(m, x) for x in xs]
-        floats = [Fraction(float(v)) for v in point]
-        if all(lo <= f <= hi for f, lo, hi in zip(floats, lo_e, hi_e)) and all(rows.active(r, floats) for r in units):
-            return [float(v) for v in point]
-        return point
+        m = opt.model()
+        return model_fraction(m, t), [model_fraction(m, x) for x in xs]
 
     def _real_start(self, lo_f, hi_f) -> np.ndarray:
         d = self.domain
@@ -528,33 +538,17 @@ class _Engine:
 
     def _recenter(self, w: Witness, undecided_on, claimed, query: RealQuery) -> Witness | None:
         """Move the rational witness to the point of largest worst-case slack, so it survives rounding."""
-        import z3
-
-        from .z3_helpers import model_fraction, z3_fraction
         # always-on units are active at every point of the domain: only the undecided ones need slack
         rows = real_rows(self.block.W1, self.block.b1, sorted(set(int(u) for u in undecided_on)), self.tau)
         quick = self._recenter_by_rays(w, rows, claimed, query)
         if quick is not None:
             return quick
-        xs = [z3.Real(f"x{j}") for j in range(self.block.n)]
-        t = z3.Real("slack")
-        opt = z3.Optimize()
-        for j, x in enumerate(xs):
-            opt.add(x >= z3_fraction(query.lower[j]), x <= z3_fraction(query.upper[j]))
-        for Arow, ci in zip(query.A, query.c):
-            opt.add(z3.Sum([a * x for a, x in zip(Arow, xs) if a] or [z3.RealVal(0)]) <= ci)
-        for C, T in zip(rows.C, rows.T):
-            norm = max(1, sum(abs(v) for v in C))
-            opt.add(z3.Sum([cj * x for cj, x in zip(C, xs) if cj] or [z3.RealVal(0)]) - T >= t * norm)
-        opt.add(t <= 1)
-        opt.maximize(t)
         rem = self.remaining()
-        opt.set("timeout", 10000 if rem is None else max(1, int(min(rem, 10) * 1000)))
-        self.calls += 1
-        if opt.check() != z3.sat:
+        out = self._z3_max_slack(rows.C, rows.T, query.lower, query.upper, query.A, query.c,
+                                 10.0 if rem is None else min(rem, 10))
+        if out is None:
             return None
-        m = opt.model()
-        point = [model_fraction(m, x) for x in xs]
+        point = out[1]
         w2 = witness_from_rational(self.block, self.domain, point, self.tau, claimed, exact_units=claimed)
         return w2 if w2.count >= w.count else None
 

@@ -217,6 +217,15 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
             return True
         return False
 
+    def split_unit(i: int, xl, xu, al, au, node_bound: float) -> None:
+        """Two children: unit i off, then unit i on (popped first, the dive towards more units)."""
+        au0 = au.copy()
+        au0[i] = 0.0
+        al1 = al.copy()
+        al1[i] = 1.0
+        stack.append((xl, xu, al, au0, node_bound))
+        stack.append((xl, xu, al1, au, node_bound))
+
     while stack:
         if stop_above is not None and best > stop_above:
             break
@@ -322,13 +331,7 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
             a = np.full(s, 0.5)
             frac = np.where(al < au, 0.5, 0.0)
         if frac.max(initial=0.0) > 1e-6:
-            i = int(np.argmax(frac))
-            al0, au0 = al.copy(), au.copy()
-            au0[i] = 0.0
-            al1, au1 = al.copy(), au.copy()
-            al1[i] = 1.0
-            stack.append((xl, xu, al0, au0, node_bound))
-            stack.append((xl, xu, al1, au1, node_bound))
+            split_unit(int(np.argmax(frac)), xl, xu, al, au, node_bound)
             continue
         if integral:
             free_x = np.flatnonzero(xl < xu)
@@ -348,13 +351,7 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
             improve(np.asarray(xl))  # a fully fixed cube point: its exact count settles the node
             continue
         if free_a.size:  # integral LP indicators that do not match an exact count: split a unit
-            i = int(free_a[np.argmax(a[free_a])])
-            al0, au0 = al.copy(), au.copy()
-            au0[i] = 0.0
-            al1, au1 = al.copy(), au.copy()
-            al1[i] = 1.0
-            stack.append((xl, xu, al0, au0, node_bound))
-            stack.append((xl, xu, al1, au1, node_bound))
+            split_unit(int(free_a[np.argmax(a[free_a])]), xl, xu, al, au, node_bound)
             continue
         # every indicator fixed on a real domain: is the fixed active set strictly attainable?
         on = [int(i) for i in np.flatnonzero(al == 1)]
