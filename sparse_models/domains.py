@@ -145,7 +145,11 @@ class Box:
         return self.lower, self.upper
 
     def exact_bounds(self) -> tuple[list[Fraction], list[Fraction]]:
-        return [Fraction(float(v)) for v in self.lower], [Fraction(float(v)) for v in self.upper]
+        cached = self.__dict__.get("_exact")
+        if cached is None:  # the arrays are read-only, so the rationals are computed once
+            cached = (tuple(Fraction(float(v)) for v in self.lower), tuple(Fraction(float(v)) for v in self.upper))
+            object.__setattr__(self, "_exact", cached)
+        return list(cached[0]), list(cached[1])
 
     def contains(self, x: Any) -> bool:
         arr = _point(self.dim, x)
@@ -199,14 +203,18 @@ class LinfBall:
         return int(self.center.shape[0])
 
     def exact_bounds(self) -> tuple[list[Fraction], list[Fraction]]:
-        r = Fraction(self.radius)
-        lo = [Fraction(float(c)) - r for c in self.center]
-        hi = [Fraction(float(c)) + r for c in self.center]
-        if self.within is not None:
-            wl, wh = self.within.exact_bounds()
-            lo = [max(a, b) for a, b in zip(lo, wl)]
-            hi = [min(a, b) for a, b in zip(hi, wh)]
-        return lo, hi
+        cached = self.__dict__.get("_exact")
+        if cached is None:  # centre (read-only), radius and ``within`` are fixed: computed once
+            r = Fraction(self.radius)
+            lo = [Fraction(float(c)) - r for c in self.center]
+            hi = [Fraction(float(c)) + r for c in self.center]
+            if self.within is not None:
+                wl, wh = self.within.exact_bounds()
+                lo = [max(a, b) for a, b in zip(lo, wl)]
+                hi = [min(a, b) for a, b in zip(hi, wh)]
+            cached = (tuple(lo), tuple(hi))
+            object.__setattr__(self, "_exact", cached)
+        return list(cached[0]), list(cached[1])
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Float box enclosing the exact ball (outward rounding)."""

@@ -28,7 +28,7 @@ from .executor import run_batch
 from .exact_eval import exact_active_mask
 from .exclusions import analyse_cube, independent_groups, row_coords, subrows
 from .integer_form import IntegerRows, active_at_rational, count_active_at_float, cube_rows, real_rows
-from .lp_bnb import HAVE_HIGHS, float_rows, lp_branch_and_bound, milp_candidates, new_highs
+from .lp_bnb import HAVE_HIGHS, float_rows, lp_branch_and_bound, milp_candidates, new_highs, pair_conflicts
 from .presolve import UnitRanges, unit_ranges
 from .results import MaxActive, Stats, Unknown, Verified, Violated, Witness
 from .search import box_search, cube_search
@@ -297,6 +297,7 @@ class _Engine:
         local_stop = None if stop_above is None else stop_above - (total_lo() - g.lower)
         final = time.monotonic() + self.remaining() * (1.0 if self.method == "bnb" else 0.9) \
             if self.deadline is not None else None
+        conflicts = pair_conflicts(rel)
         for stage in range(2):
             if stage == 1:
                 rem = None if final is None else final - time.monotonic()
@@ -312,7 +313,7 @@ class _Engine:
             dl = (short if final is None else min(short, final)) if stage == 0 else final
             self.calls += 1
             out = lp_branch_and_bound(rel, integral, g.lower, dl, count, strict_point=strict, inner=inner,
-                                      stop_above=local_stop)
+                                      stop_above=local_stop, conflicts=conflicts)
             if out.point is not None:
                 accept(out.best, out.point)
             g.upper = min(g.upper, max(out.upper, g.lower))
@@ -369,10 +370,11 @@ class _Engine:
         if U.size == 0:
             w = witness_at(self.block, x0, self.tau)
             return w.count, w.count, w, "presolve"
-        if not isinstance(d, Polytope):
+        small = HAVE_HIGHS and self.method in ("auto", "bnb") and U.size <= 32
+        if not isinstance(d, Polytope):  # small instances: a short sample only, the LP search does the rest
             x0 = box_search(self.block.W1[U], self.block.b1[U], lo_f, hi_f, self.tau, seed=self.seed,
-                            budget_s=self.budget(0.1, 0.3 if U.size > (32 if HAVE_HIGHS else 8) else 0.005),
-                            extra=x0[None, :])
+                            budget_s=0.0 if small else self.budget(0.1, 0.3 if U.size > (32 if HAVE_HIGHS else 8) else 0.005),
+                            samples=256 if small else 2048, extra=x0[None, :], stop_at=int(U.size))
         rows = real_rows(self.block.W1, self.block.b1, U, self.tau)
         point0 = [Fraction(float(v)) for v in x0]
         g = _Group(rows, np.arange(self.block.n))

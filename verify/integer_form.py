@@ -20,14 +20,6 @@ import numpy as np
 _FLOAT_EXACT = 2**53
 
 
-def _scale_to_ints(values: Sequence[Fraction]) -> list[int]:
-    den = 1
-    for v in values:
-        if v.denominator > den:
-            den = v.denominator  # all denominators are powers of two: the largest divides by the rest
-    return [v.numerator * (den // v.denominator) for v in values]
-
-
 @dataclass(frozen=True)
 class IntegerRows:
     """Units ``units`` of a block: active iff sum_j C[r][j] v_j > T[r] (v = y on cubes, x on real domains)."""
@@ -105,11 +97,9 @@ def cube_rows(W: np.ndarray, b: np.ndarray, units: Sequence[int], lo: float, hi:
 
 def real_rows(W: np.ndarray, b: np.ndarray, units: Sequence[int], tau: float) -> IntegerRows:
     """Integer form in the real variables x: active iff sum_j C_ij x_j > T_i."""
-    ftau = Fraction(tau)
     Cs, Ts = [], []
     for i in units:
-        vals = [Fraction(float(v)) for v in W[i]] + [Fraction(float(b[i])), ftau]
-        ints = _scale_to_ints(vals)
+        ints, _ = _ints_over_common_power(W[i].tolist() + [float(b[i]), float(tau)])
         Cs.append(tuple(ints[:-2]))
         Ts.append(ints[-1] - ints[-2])
     return IntegerRows(tuple(int(u) for u in units), tuple(Cs), tuple(Ts))

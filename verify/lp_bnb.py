@@ -113,7 +113,10 @@ def float_rows(rows: IntegerRows, coords: np.ndarray, lo: np.ndarray, hi: np.nda
     for i, (Cr, t) in enumerate(zip(rows.C, rows.T)):
         sub = [Cr[j] for j in coords]
         k = max(max((abs(c) for c in sub), default=1), abs(t) + 1, 1).bit_length()
-        A[i] = [_scaled(c, k) for c in sub]
+        if k <= 1000:  # int -> float rounds correctly (relative error <= u), the scaling by 2^-k is exact
+            A[i] = np.ldexp(np.array([float(c) for c in sub]), -k)
+        else:
+            A[i] = [_scaled(c, k) for c in sub]
         T[i] = _scaled(t, k)
         thr[i] = _scaled(t + 1, k) if integral else T[i]
     xmax = np.maximum(np.abs(lo), np.abs(hi))
@@ -132,6 +135,59 @@ def _box_range(A: np.ndarray, Ap: np.ndarray, An: np.ndarray, xl: np.ndarray, xu
     H = Ap @ xu + An @ xl
     err = 2 * (A.shape[1] + 2) * U * (np.abs(A) @ np.maximum(np.abs(xl), np.abs(xu))) + TINY
     return L - err, H + err
+
+
+def _tighten(G: np.ndarray, g: np.ndarray, xl: np.ndarray, xu: np.ndarray):
+    """Bounds implied by the rows G x >= g on the box [xl, xu], rounded outward (new xl, new xu).
+
+    For a row with G_ij > 0: G_ij x_j >= g_i - max_{x in box} sum_{k != j} G_ik x_k, and the
+    other way round for G_ij < 0. Every float step carries an error allowance, so the new
+    box still holds every point of the old one that satisfies the rows exactly.
+    """
+    Gp, Gn = np.maximum(G, 0.0), np.minimum(G, 0.0)
+    _, H = _box_range(G, Gp, Gn, xl, xu)
+    top = Gp * xu + Gn * xl  # each row's largest term per coordinate
+    rest = H[:, None] - top
+    rest = rest + 4 * U * (np.abs(H)[:, None] + np.abs(top)) + TINY
+    num = g[:, None] - rest
+    num = num - 2 * U * (np.abs(g)[:, None] + np.abs(rest)) - TINY  # a lower bound of g_i - rest
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        q = num / np.where(G != 0, G, 1.0)
+    pad = 4 * U * np.abs(q) + 2.0**-1060
+    new_lo = np.where(G > 0, q - pad, -np.inf)
+    new_hi = np.where(G < 0, q + pad, np.inf)
+    new_lo = np.where(np.isnan(new_lo), -np.inf, new_lo).max(axis=0, initial=-np.inf)
+    new_hi = np.where(np.isnan(new_hi), np.inf, new_hi).min(axis=0, initial=np.inf)
+    return np.maximum(xl, new_lo), np.minimum(xu, new_hi)
+
+
+def propagate(rel: FloatRows, integral: bool, xl, xu, al, au, rounds: int = 3):
+    """Node propagation: rows of units fixed on (A v >= act_lo) and off (A v <= inact_hi) shrink
+    the box, the box fixes more units. Returns (xl, xu, al, au, L, H) or None when the node is empty."""
+    A = rel.A
+    Ap, An = np.maximum(A, 0.0), np.minimum(A, 0.0)
+    L, H = _box_range(A, Ap, An, xl, xu)
+    for _ in range(rounds):
+        al = np.where(L > rel.inact_hi, 1.0, al)
+        au = np.where(H < rel.act_lo, 0.0, au)
+        if (al > au).any():
+            return None
+        on, off = al == 1, au == 0
+        if not (on.any() or off.any()):
+            break
+        G = np.vstack((A[on], -A[off]))
+        g = np.concatenate((rel.act_lo[on], -rel.inact_hi[off]))
+        nl, nu = _tighten(G, g, xl, xu)
+        if integral:
+            nl, nu = np.ceil(nl), np.floor(nu)
+        if (nl > nu).any():
+            return None
+        width = xu - xl
+        if not ((nl > xl + 1e-9 * width).any() or (nu < xu - 1e-9 * width).any()):
+            break
+        xl, xu = nl, nu
+        L, H = _box_range(A, Ap, An, xl, xu)
+    return xl, xu, al, au, L, H
 
 
 class _SafeBound:
@@ -158,17 +214,93 @@ class _SafeBound:
         return float(total), terms, r, er
 
 
+CONFLICT_WORK = 4 * 10**7  # pairs * breakpoints * coordinates up to which pairwise conflicts are searched
+
+
+def pair_conflicts(rel: FloatRows) -> np.ndarray:
+    """Proven pairwise conflicts: C[i, j] when no point of the box makes rows i and j both active.
+
+    Rows i and j are both active only if A_i v >= act_lo_i and A_j v >= act_lo_j. For any
+    multipliers lam, mu >= 0 the combination (lam A_i + mu A_j) v >= lam act_lo_i + mu act_lo_j
+    follows; when its left side cannot reach the right side anywhere in the box, the pair
+    conflicts. The best lam lies at a breakpoint of the convex function of lam in [0, 1], so
+    every breakpoint is tried in float, and each conflict is then checked with a rigorous
+    rounding-error bound. Empty (no conflicts claimed) when the search would cost more than
+    ``CONFLICT_WORK``.
+    """
+    A, t = rel.A, rel.act_lo
+    s, m = A.shape
+    C = np.zeros((s, s), bool)
+    if s < 2 or (s * (s - 1) // 2) * (m + 2) * m > CONFLICT_WORK:
+        return C
+    lo, hi = rel.lo, rel.hi
+    vmax = np.maximum(np.abs(lo), np.abs(hi))
+    # screen: a pair is certainly compatible when a vertex maximising one row or their sum serves both
+    corners = [np.where(A > 0, hi, lo)]
+    own = np.einsum("ij,ij->i", A, corners[0])
+    for i in range(s - 1):
+        B, tj = A[i + 1:], t[i + 1:]
+        both = np.zeros(len(B), bool)
+        for V in (np.broadcast_to(corners[0][i], B.shape), corners[0][i + 1:], np.where(A[i] + B > 0, hi, lo)):
+            both |= (V @ A[i] >= t[i] + 1e-9 * abs(t[i])) & (np.einsum("ij,ij->i", B, V) >= tj + 1e-9 * np.abs(tj))
+        keep = np.flatnonzero(~both & (own[i + 1:] >= tj) & (own[i] >= t[i]))
+        if keep.size == 0:
+            continue
+        a, B, tj = A[i], B[keep], tj[keep]
+        d = B - a
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lam = np.where(d != 0, B / d, 0.0)  # lam a_k + (1 - lam) b_k = 0
+        lam = np.where((lam > 0) & (lam < 1), lam, 0.0)
+        lam = np.concatenate((np.zeros((len(B), 1)), np.ones((len(B), 1)), lam), axis=1)  # (k, m + 2)
+        mu = 1.0 - lam
+        g = lam[:, :, None] * a + mu[:, :, None] * B[:, None, :]
+        val = np.maximum(g * lo, g * hi).sum(axis=2) - lam * t[i] - mu * tj[:, None]
+        best = np.argmin(val, axis=1)
+        rows = np.arange(len(B))
+        lb, mb = lam[rows, best], mu[rows, best]
+        # rigorous check of the chosen multipliers: sum_k max(g_k v_k) < lam t_i + mu t_j
+        gb = lb[:, None] * a + mb[:, None] * B
+        terms = np.maximum(gb * lo, gb * hi)
+        left = terms.sum(axis=1)
+        right = lb * t[i] + mb * tj
+        err = (4 * U * ((np.abs(lb[:, None] * a) + np.abs(mb[:, None] * B)) * vmax).sum(axis=1)
+               + 2 * (m + 4) * U * np.abs(terms).sum(axis=1)
+               + 4 * U * (np.abs(lb * t[i]) + np.abs(mb * tj)) + (m + 4) * TINY)
+        ok = np.isfinite(left) & np.isfinite(right) & np.isfinite(err) & (left + err < right)
+        ok &= ~((lb == 0) & (mb == 0))
+        C[i, i + 1 + keep[ok]] = True
+    return C | C.T
+
+
+def greedy_cliques(C: np.ndarray) -> list[tuple[int, ...]]:
+    """Maximal cliques of the conflict graph grown greedily from every vertex (distinct, size >= 2)."""
+    deg = C.sum(axis=1)
+    order = np.argsort(-deg, kind="stable")
+    out: set[tuple[int, ...]] = set()
+    for i in np.flatnonzero(deg):
+        members = [int(i)]
+        common = C[i].copy()
+        for j in order:
+            if common[j]:
+                members.append(int(j))
+                common &= C[j]
+        out.add(tuple(sorted(members)))
+    return sorted(out)
+
+
 def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadline: float | None,
                         count_exact: Callable[[np.ndarray], int], *,
                         strict_point: Callable[[list[int], bool], np.ndarray | list | None] | None = None,
                         inner: tuple[np.ndarray, np.ndarray] | None = None,
-                        stop_above: int | None = None) -> LPOutcome:
+                        stop_above: int | None = None, conflicts: np.ndarray | None = None) -> LPOutcome:
     """Exact max of the number of active rows over the relaxation's box (cube when ``integral``).
 
     ``count_exact(v)`` counts active rows exactly at a point of the domain; ``strict_point(units, exact)``
     (real domains) returns a domain point where all ``units`` are strictly active, or None; with
     ``exact`` a None is a proof that there is none (without, it is only a cheap attempt).
     ``inner`` is a float box inside the domain for rounding candidate points. With ``stop_above`` the search ends as soon as the count exceeds it.
+    ``conflicts`` (from :func:`pair_conflicts`) adds the clique rows sum_{i in Q} a_i <= 1 of the
+    conflict graph to the relaxation and switches conflicting units off once a unit is on.
     """
     A = rel.A
     s, m = A.shape
@@ -190,13 +322,22 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
     for i in range(s):
         idx = np.r_[np.arange(m), m + i].astype(np.int32)
         h.addRow(-inf, inf, m + 1, idx, np.r_[A[i], 0.0])
+    cliques = greedy_cliques(conflicts) if conflicts is not None and conflicts.any() else []
+    for q in cliques:
+        h.addRow(-inf, 1.0, len(q), np.asarray([m + i for i in q], dtype=np.int32), np.ones(len(q)))
+    if cliques:
+        Q = np.zeros((len(cliques), m + s))
+        for r, q in enumerate(cliques):
+            Q[r, [m + i for i in q]] = 1.0
+        G = np.vstack((G, Q))
+    has_conflicts = bool(cliques)
     safe = _SafeBound(np.r_[np.zeros(m), np.ones(s)])
     rows_idx = np.arange(2 * s, dtype=np.int32)
     cols_idx = np.arange(m + s, dtype=np.int32)
     unit_cols = m + np.arange(s)
     cur_M = np.zeros(s)
-    rl = np.full(2 * s, -np.inf)  # row ranges: "on" rows [L, inf), "off" rows (-inf, inact_hi] or free
-    ru = np.full(2 * s, np.inf)
+    rl = np.full(2 * s + len(cliques), -np.inf)  # "on" rows [L, inf), "off" rows (-inf, inact_hi] or free,
+    ru = np.r_[np.full(2 * s, np.inf), np.ones(len(cliques))]  # clique rows (-inf, 1]
     signs = [1.0, -1.0]  # the multipliers' sign convention that gave the bound last time goes first
     best = best_known
     best_point: np.ndarray | None = None
@@ -237,9 +378,14 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
         if pbound < target + 1:
             continue
         nodes += 1
-        L, H = _box_range(A, Ap, An, xl, xu)
-        al = np.where(L > rel.inact_hi, 1.0, al)  # surely active in this node
-        au = np.where(H < rel.act_lo, 0.0, au)  # surely inactive
+        if has_conflicts and al.any():
+            au = np.where(conflicts[al == 1].any(axis=0), 0.0, au)  # a unit that is on excludes its conflicts
+        prop = propagate(rel, integral, xl, xu, al, au)
+        if prop is None:
+            continue
+        xl, xu, al, au, L, H = prop  # units surely on/off and the box their rows leave
+        if has_conflicts and al.any():
+            au = np.where(conflicts[al == 1].any(axis=0), 0.0, au)
         if (al > au).any() or au.sum() < target + 1:
             continue
         # a_i = 1 gives A v >= L + M: M is rounded down so that L + M <= act_lo, a valid row
@@ -250,8 +396,9 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
         G[np.arange(s), unit_cols] = -M
         # the "off" rows are finite only where a_i is fixed to 0, so they need no indicator column
         rl[:s] = L
-        ru[s:] = np.where(au == 0, rel.inact_hi, np.inf)
-        h.changeRowsBounds(2 * s, rows_idx, np.where(np.isfinite(rl), rl, -inf), np.where(np.isfinite(ru), ru, inf))
+        ru[s:2 * s] = np.where(au == 0, rel.inact_hi, np.inf)
+        h.changeRowsBounds(2 * s, rows_idx, np.where(np.isfinite(rl[:2 * s]), rl[:2 * s], -inf),
+                           np.where(np.isfinite(ru[:2 * s]), ru[:2 * s], inf))
         vl, vu = np.concatenate((xl, al)), np.concatenate((xu, au))
         h.changeColsBounds(m + s, cols_idx, vl, vu)
         if deadline is not None:

@@ -56,9 +56,11 @@ def cube_search(W: np.ndarray, b: np.ndarray, lo: float, hi: float, tau: float, 
 
 
 def box_search(W: np.ndarray, b: np.ndarray, lower: np.ndarray, upper: np.ndarray, tau: float, *,
-               seed: int = 0, budget_s: float = 0.5, samples: int = 2048, extra: np.ndarray | None = None) -> np.ndarray:
+               seed: int = 0, budget_s: float = 0.5, samples: int = 2048, extra: np.ndarray | None = None,
+               stop_at: int | None = None) -> np.ndarray:
     """A point of the float box [lower, upper] with many active units: samples, unit-directed
-    vertices and shrinking random perturbations around the best points."""
+    vertices and shrinking random perturbations around the best points (ending early once
+    ``stop_at`` units are active in float)."""
     rng = np.random.default_rng(seed)
     s, n = W.shape
     deadline = time.monotonic() + budget_s
@@ -69,7 +71,10 @@ def box_search(W: np.ndarray, b: np.ndarray, lower: np.ndarray, upper: np.ndarra
         cand.append(np.asarray(extra, dtype=np.float64).reshape(-1, n))
     X = np.clip(np.vstack(cand), lower, upper)
     counts = _counts(X @ W.T + b, tau)
-    best = X[np.argsort(-counts, kind="stable")[:16]]
+    order = np.argsort(-counts, kind="stable")
+    best = X[order[:16]]
+    if stop_at is not None and counts[order[0]] >= stop_at:
+        return best[0].copy()
     width = (upper - lower)
     sigma = 0.25
     while time.monotonic() < deadline and sigma > 1e-6:
@@ -80,6 +85,8 @@ def box_search(W: np.ndarray, b: np.ndarray, lower: np.ndarray, upper: np.ndarra
         keep = np.argsort(-c, kind="stable")[:16]
         improved = c[keep[0]] > _counts(best[:1] @ W.T + b, tau)[0]
         best = allp[keep]
+        if stop_at is not None and c[keep[0]] >= stop_at:
+            break
         if not improved:
             sigma *= 0.5
     return best[0].copy()

@@ -14,7 +14,7 @@ import verify.api as api  # noqa: E402
 from sparse_models import Box, Hypercube, LinfBall, MLPBlock  # noqa: E402
 from verify import Verified, Violated, check_sparsity, max_active  # noqa: E402
 from verify.integer_form import cube_rows, real_rows  # noqa: E402
-from verify.lp_bnb import _SafeBound, float_rows, lp_branch_and_bound  # noqa: E402
+from verify.lp_bnb import _SafeBound, float_rows, greedy_cliques, lp_branch_and_bound, pair_conflicts, propagate  # noqa: E402
 
 from .oracle import brute_max_active, exact_count_at  # noqa: E402
 from .test_oracle_differential import _instances  # noqa: E402
@@ -178,3 +178,112 @@ def test_small_cube_scan_does_not_trust_overflowed_sums():
     block = MLPBlock(np.array([[1e200, -1e200]]), np.array([0.0]))
     res = max_active(block, Hypercube(2, (1e200, 2e200)))
     assert res.value == 1 and res.optimal
+
+
+def _pattern_block(rng, n, s):
+    """Planted-like units: +-1 patterns with thresholds near n, so that many pairs conflict; some
+    pairs touch exactly (z = 0 on a shared face) and some are duplicated."""
+    W = rng.choice([-1.0, 1.0], size=(s, n)) * rng.choice([1.0, 0.5, 2.0], size=(s, 1))
+    gap = rng.choice([0.0, 0.5, 1.0, 1e-12], size=s)
+    b = -(np.abs(W).sum(axis=1) - 1.0 - gap * np.abs(W[:, :1]).ravel())
+    if s > 2:
+        W[-1], b[-1] = W[0], b[0]
+    return MLPBlock(W, b)
+
+
+def test_claimed_conflicts_are_exact_on_boxes():
+    """Every pair that pair_conflicts calls conflicting has no box point with both units active
+    (exact Fourier-Motzkin oracle); clearly incompatible pairs are found."""
+    rng = np.random.default_rng(61)
+    claimed = 0
+    for idx in range(160):
+        n, s = int(rng.integers(1, 4)), int(rng.integers(2, 7))
+        block = _pattern_block(rng, n, s) if idx % 2 else _case(rng, n, s)
+        lo = rng.integers(-2, 1, size=n).astype(float)
+        hi = lo + rng.integers(0, 3, size=n)
+        tau = float(rng.choice([0.0, 0.5]))
+        rows = real_rows(block.W1, block.b1, range(s), tau)
+        C = pair_conflicts(float_rows(rows, np.arange(n), lo, hi, False))
+        assert (C == C.T).all() and not C.diagonal().any()
+        for i, j in zip(*np.nonzero(np.triu(C))):
+            claimed += 1
+            both = oracle_box_max(block.W1[[i, j]], block.b1[[i, j]], lo, hi, tau)
+            assert both < 2, (idx, i, j)
+    assert claimed > 30
+    W = np.array([[1.0], [-1.0], [1.0]])
+    b = np.array([-0.5, -0.5, 0.25])  # x > 0.5, x < -0.5, x > -0.25: only the first and last agree
+    rows = real_rows(W, b, range(3), 0.0)
+    C = pair_conflicts(float_rows(rows, np.arange(1), np.array([-1.0]), np.array([1.0]), False))
+    assert C[0, 1] and C[1, 2] and not C[0, 2]
+    assert greedy_cliques(C) == [(0, 1), (1, 2)]
+
+
+def test_claimed_conflicts_are_exact_on_cubes():
+    for idx, kind, (block, values, tau) in _instances(120, 67, 7, 7):
+        rows = cube_rows(block.W1, block.b1, range(block.s), values[0], values[1], tau)
+        C = pair_conflicts(float_rows(rows, np.arange(block.n), np.zeros(block.n), np.ones(block.n), True))
+        pts = [[(code >> j) & 1 for j in range(block.n)] for code in range(1 << block.n)]
+        for i, j in zip(*np.nonzero(np.triu(C))):
+            assert not any(rows.active(i, y) and rows.active(j, y) for y in pts), (idx, kind, i, j)
+
+
+def test_propagation_keeps_every_exact_point_of_the_node():
+    """Fix some units on and off at random; every exact point of the node that agrees with the
+    fixings stays inside the propagated box and keeps its activity consistent with the fixings."""
+    rng = np.random.default_rng(71)
+    checked = 0
+    for idx, kind, (block, values, tau) in _instances(150, 73, 7, 7):
+        n, s = block.n, block.s
+        rows = cube_rows(block.W1, block.b1, range(s), values[0], values[1], tau)
+        rel = float_rows(rows, np.arange(n), np.zeros(n), np.ones(n), True)
+        pts = np.array([[(code >> j) & 1 for j in range(n)] for code in range(1 << n)], dtype=float)
+        act = np.array([[rows.active(r, [int(v) for v in y]) for r in range(s)] for y in pts])
+        ref = act[rng.integers(len(pts))]
+        al = np.where(rng.random(s) < 0.3, ref, 0.0).astype(float)
+        au = np.where(rng.random(s) < 0.3, ref, 1.0).astype(float)
+        xl, xu = np.zeros(n), np.ones(n)
+        fixed = rng.random(n) < 0.2
+        xl[fixed] = xu[fixed] = pts[rng.integers(len(pts))][fixed]
+        inside = np.all((pts >= xl) & (pts <= xu), axis=1) & np.all(act >= al, axis=1) & np.all(act <= au, axis=1)
+        out = propagate(rel, True, xl, xu, al, au)
+        if out is None:
+            assert not inside.any(), (idx, kind)
+            continue
+        nl, nu, nal, nau, _, _ = out
+        for y, a in zip(pts[inside], act[inside]):
+            checked += 1
+            assert np.all((y >= nl) & (y <= nu)), (idx, kind, y, nl, nu)
+            assert np.all(a >= nal) and np.all(a <= nau), (idx, kind)
+    assert checked > 200
+    # real boxes: random points with exact activities against the propagated box
+    for idx in range(80):
+        n, s = int(rng.integers(1, 4)), int(rng.integers(1, 6))
+        block = _pattern_block(rng, n, s) if idx % 2 else _case(rng, n, s)
+        rows = real_rows(block.W1, block.b1, range(s), 0.0)
+        lo, hi = -np.ones(n), np.ones(n)
+        rel = float_rows(rows, np.arange(n), lo, hi, False)
+        X = np.vstack((rng.uniform(-1, 1, size=(200, n)), rng.choice([-1.0, 0.0, 1.0], size=(20, n))))
+        act = np.array([[rows.active(r, [Fraction(float(v)) for v in x]) for r in range(s)] for x in X])
+        ref = act[0]
+        al = np.where(rng.random(s) < 0.5, ref, 0.0).astype(float)
+        au = np.where(rng.random(s) < 0.5, ref, 1.0).astype(float)
+        keep = np.all(act >= al, axis=1) & np.all(act <= au, axis=1)
+        out = propagate(rel, False, lo, hi, al, au)
+        assert out is not None, idx  # X[0] is a point of the node
+        nl, nu, nal, nau, _, _ = out
+        assert np.all((X[keep] >= nl) & (X[keep] <= nu)), idx
+        assert np.all(act[keep] >= nal) and np.all(act[keep] <= nau), idx
+
+
+def test_conflict_heavy_boxes_match_fourier_motzkin_oracle():
+    """Whole pipeline on blocks whose units mostly exclude each other (clique rows in the LP)."""
+    rng = np.random.default_rng(83)
+    for idx in range(60):
+        n, s = int(rng.integers(1, 4)), int(rng.integers(2, 8))
+        block = _pattern_block(rng, n, s)
+        lo, hi = -np.ones(n), np.ones(n)
+        expected = oracle_box_max(block.W1, block.b1, lo, hi, 0.0)
+        res = max_active(block, Box(lo, hi), method="bnb", presolve=idx % 2 == 0)
+        assert res.optimal and res.value == expected, (idx, res.value, expected)
+        x = res.witness.exact_x or res.witness.x
+        assert exact_count_at(block.W1, block.b1, x, 0.0) == expected
