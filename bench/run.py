@@ -27,6 +27,7 @@ from frontier import run_frontier  # noqa: E402
 
 from sparse_models import Box, Hypercube, planted_sparse, random_block  # noqa: E402
 from verify import max_active  # noqa: E402
+from verify.search import HAVE_ANNEAL, cube_anneal  # noqa: E402
 
 BASELINES = {"numpy": brute_numpy, "z3": z3_naive, "cpsat": cpsat_outward, "highs": highs_milp}
 
@@ -131,6 +132,8 @@ def warm_up() -> None:
             except Exception:
                 pass
         max_active(block, domain, timeout=5.0)
+    if HAVE_ANNEAL:
+        cube_anneal(np.ones((2, 3)), np.zeros(2), [], 0.01)  # the cube annealing kernel's first load
 
 
 def fmt(v):

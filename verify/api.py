@@ -31,7 +31,7 @@ from .integer_form import IntegerRows, active_at_rational, count_active_at_float
 from .lp_bnb import HAVE_HIGHS, float_rows, lp_branch_and_bound, milp_candidates, new_highs, pair_conflicts
 from .presolve import UnitRanges, unit_ranges
 from .results import MaxActive, Stats, Unknown, Verified, Violated, Witness
-from .search import box_search, cube_search
+from .search import HAVE_ANNEAL, box_search, cube_anneal, cube_search
 from .witness import witness_at, witness_from_rational
 
 ENUM_MAX_COORDS = 26  # enumerate a group's cube when it has at most this many coordinates ...
@@ -291,26 +291,35 @@ class _Engine:
         return self._lp_staged(g, rel, True, stop_above, total_lo, count, accept, None, None)
 
     def _lp_staged(self, g: _Group, rel, integral: bool, stop_above, total_lo, count, accept, strict, inner) -> bool:
-        """A short LP branch and bound; if it does not settle the group, HiGHS's MILP as a primal
-        heuristic (its points are counted exactly), then the LP branch and bound with the rest.
-        ``accept(count, point)`` keeps a point whose exact count beats the group's lower bound."""
-        local_stop = None if stop_above is None else stop_above - (total_lo() - g.lower)
+        """Short LP branch-and-bound runs between primal heuristics, then one with the rest of the
+        time: LP (1 s), annealing on cubes (numba), LP (1 s), HiGHS's MILP, LP. Heuristic points
+        are counted exactly; ``accept(count, point)`` keeps one that beats the group's lower bound.
+        Each LP run starts from the best count so far, so a better incumbent shortens its proof."""
         final = time.monotonic() + self.remaining() * (1.0 if self.method == "bnb" else 0.9) \
             if self.deadline is not None else None
         conflicts = pair_conflicts(rel)
-        for stage in range(2):
-            if stage == 1:
-                rem = None if final is None else final - time.monotonic()
-                budget = 10.0 if rem is None else max(0.0, min(10.0, 0.25 * rem))
-                if budget > 0:
-                    self.calls += 1
-                    for v in milp_candidates(rel, integral, budget):
-                        if not integral and inner is not None:
-                            v = np.clip(v, inner[0], inner[1])
-                        accept(count(v), v)
-                local_stop = None if stop_above is None else stop_above - (total_lo() - g.lower)
-            short = time.monotonic() + 1.0
-            dl = (short if final is None else min(short, final)) if stage == 0 else final
+        stages = ["lp", "anneal", "lp", "milp", "lp-final"] if integral and HAVE_ANNEAL else ["lp", "milp", "lp-final"]
+        for stage in stages:
+            now = time.monotonic()
+            rem = None if final is None else final - now
+            if rem is not None and rem <= 0:
+                break
+            if stage == "anneal":
+                budget = 2.0 if rem is None else min(2.0, 0.1 * rem)
+                starts = [np.array([float(g.point.get(int(j), 0)) for j in g.coords])]
+                y = cube_anneal(rel.A, rel.act_lo, starts, budget, seed=self.seed, target=g.upper)
+                accept(count(y), y)
+                continue
+            if stage == "milp":
+                budget = 10.0 if rem is None else min(10.0, 0.25 * rem)
+                self.calls += 1
+                for v in milp_candidates(rel, integral, budget):
+                    if not integral and inner is not None:
+                        v = np.clip(v, inner[0], inner[1])
+                    accept(count(v), v)
+                continue
+            dl = final if stage == "lp-final" else (now + 1.0 if final is None else min(now + 1.0, final))
+            local_stop = None if stop_above is None else stop_above - (total_lo() - g.lower)
             self.calls += 1
             out = lp_branch_and_bound(rel, integral, g.lower, dl, count, strict_point=strict, inner=inner,
                                       stop_above=local_stop, conflicts=conflicts)
@@ -319,8 +328,6 @@ class _Engine:
             g.upper = min(g.upper, max(out.upper, g.lower))
             if g.lower >= g.upper or (local_stop is not None and (g.lower > local_stop or g.upper <= local_stop)):
                 return True
-            if final is not None and time.monotonic() >= final:
-                break
         if self.deadline is not None and time.monotonic() >= self.deadline:
             raise _Timeout
         return False

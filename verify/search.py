@@ -90,3 +90,81 @@ def box_search(W: np.ndarray, b: np.ndarray, lower: np.ndarray, upper: np.ndarra
         if not improved:
             sigma *= 0.5
     return best[0].copy()
+
+
+def _anneal_py(A, t, y, iters, seed, temp0, weight):
+    """Simulated annealing over bit flips of y in {0,1}^m for many rows A y >= t at once.
+
+    The score is (rows met) - weight * (total normalised shortfall of the others), so the walk
+    is drawn towards points where the missing rows are nearly met; the best count seen wins.
+    """
+    np.random.seed(seed)
+    s, m = A.shape
+    z = A @ y
+    norm = np.abs(A).sum(axis=1) + 1e-300
+    cur = 0.0
+    cnt = 0
+    for i in range(s):
+        if z[i] >= t[i]:
+            cnt += 1
+        else:
+            cur -= weight * (t[i] - z[i]) / norm[i]
+    cur += cnt
+    best_c = cnt
+    best_y = y.copy()
+    for it in range(iters):
+        temp = temp0 * (1.0 - it / iters) + 1e-3
+        j = np.random.randint(m)
+        d = 1.0 - 2.0 * y[j]
+        new = 0.0
+        c = 0
+        for i in range(s):
+            zi = z[i] + d * A[i, j]
+            if zi >= t[i]:
+                c += 1
+            else:
+                new -= weight * (t[i] - zi) / norm[i]
+        new += c
+        if new >= cur or np.random.random() < np.exp((new - cur) / temp):
+            cur = new
+            y[j] = 1.0 - y[j]
+            for i in range(s):
+                z[i] += d * A[i, j]
+            if c > best_c:
+                best_c = c
+                best_y = y.copy()
+    return best_c, best_y
+
+
+try:  # compiled when numba (the "fast" extra) is installed; else the annealing is not offered
+    import numba
+
+    _anneal = numba.njit(cache=True, nogil=True)(_anneal_py)
+    HAVE_ANNEAL = True
+except ImportError:  # pragma: no cover - exercised on machines without the extra
+    _anneal = None
+    HAVE_ANNEAL = False
+
+
+def cube_anneal(A: np.ndarray, t: np.ndarray, starts: list[np.ndarray], budget_s: float, *, seed: int = 0,
+                temp: float = 0.3, weight: float = 8.0, target: int | None = None) -> np.ndarray:
+    """Best 0/1 point found for "many rows with A y >= t" by annealing restarts within ``budget_s``
+    (the given starts first, then random ones; ending early once ``target`` rows are met).
+    Heuristic: callers count the point exactly."""
+    A = np.ascontiguousarray(A, dtype=np.float64)
+    t = np.ascontiguousarray(t, dtype=np.float64)
+    s, m = A.shape
+    rng = np.random.default_rng(seed)
+    iters = max(20_000, int(5e6 / (s + 8)))  # temp, weight and restart length: tuned on bench/frontier.py
+    deadline = time.monotonic() + budget_s
+    best_c, best_y = -1, np.asarray(starts[0], dtype=np.float64) if starts else np.zeros(m)
+    r = 0
+    while time.monotonic() < deadline:
+        y0 = np.asarray(starts[r], dtype=np.float64).copy() if r < len(starts) else rng.integers(0, 2, m).astype(np.float64)
+        c, y = _anneal(A, t, y0, iters, int(seed * 7919 + r) % (2**31), temp, weight)
+        if c > best_c:
+            best_c, best_y = c, y
+        r += 1
+        if target is not None and best_c >= target:
+            break
+    return best_y

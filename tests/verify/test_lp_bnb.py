@@ -287,3 +287,49 @@ def test_conflict_heavy_boxes_match_fourier_motzkin_oracle():
         assert res.optimal and res.value == expected, (idx, res.value, expected)
         x = res.witness.exact_x or res.witness.x
         assert exact_count_at(block.W1, block.b1, x, 0.0) == expected
+
+
+def test_every_stage_of_the_lp_portfolio_matches_oracle(lp_first, monkeypatch):
+    """The first two LP runs give up at once, so annealing and the MILP heuristic supply the
+    incumbents and the last LP run must prove them (or beat them)."""
+    import time as _time
+
+    real = api.lp_branch_and_bound
+    calls = []
+
+    def impatient(rel, integral, best, deadline, count, **kw):
+        calls.append(deadline)
+        if len(calls) % 3 != 0:
+            deadline = _time.monotonic()
+        return real(rel, integral, best, deadline, count, **kw)
+
+    monkeypatch.setattr(api, "lp_branch_and_bound", impatient)
+    # the first search point is the all-lo vertex, so that the search rarely settles a case by itself
+    monkeypatch.setattr(api, "cube_search", lambda W, b, lo, hi, tau, **kw: np.full(W.shape[1], lo))
+    staged = 0
+    for idx, kind, (block, values, tau) in _instances(40, 91, 9, 8):
+        calls.clear()
+        expected = brute_max_active(block.W1, block.b1, values, tau)
+        res = max_active(block, Hypercube(block.n, values), tau=tau, method="bnb", timeout=1.5)
+        assert res.optimal and res.value == expected, (idx, kind, res.value, expected)
+        assert exact_count_at(block.W1, block.b1, res.witness.x, tau) == expected
+        staged += len(calls) >= 3
+    assert staged >= 10
+
+
+def test_cube_anneal_returns_cube_points_no_worse_than_its_start():
+    from verify.search import HAVE_ANNEAL, cube_anneal
+
+    if not HAVE_ANNEAL:
+        pytest.skip("numba not installed")
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        s, m = int(rng.integers(1, 12)), int(rng.integers(1, 20))
+        A, t = rng.normal(size=(s, m)), rng.normal(size=s)
+        y0 = rng.integers(0, 2, m).astype(float)
+        y = cube_anneal(A, t, [y0], 0.005, seed=int(rng.integers(100)))
+        assert y.shape == (m,) and set(np.unique(y)) <= {0.0, 1.0}
+        assert (A @ y >= t).sum() >= (A @ y0 >= t).sum()
+    A = np.eye(6)
+    y = cube_anneal(A, np.full(6, 0.5), [np.zeros(6)], 5.0, target=6)  # all rows met: ends at once
+    assert (y == 1).all()
