@@ -28,7 +28,9 @@ from .executor import run_batch
 from .exact_eval import exact_active_mask
 from .exclusions import analyse_cube, independent_groups, row_coords, subrows
 from .integer_form import IntegerRows, active_at_rational, count_active_at_float, cube_rows, real_rows
-from .lp_bnb import HAVE_HIGHS, float_rows, lp_branch_and_bound, milp_candidates, new_highs, pair_conflicts
+from .conflicts import pair_conflicts
+from .lp_bnb import HAVE_HIGHS, lp_branch_and_bound, milp_candidates, new_highs
+from .relaxation import float_rows
 from .presolve import UnitRanges, unit_ranges
 from .results import MaxActive, Stats, Unknown, Verified, Violated, Witness
 from .search import HAVE_ANNEAL, box_search, cube_anneal, cube_search

@@ -31,7 +31,9 @@ from typing import Callable
 
 import numpy as np
 
-from .integer_form import IntegerRows
+from .conflicts import greedy_cliques, neighbour_masks, violated_cliques
+from .propagation import Propagator
+from .relaxation import TINY, U, FloatRows
 
 try:  # highspy comes with the "solvers" extra; without it this method is unavailable
     import highspy
@@ -41,9 +43,8 @@ except ImportError:  # pragma: no cover - exercised on machines without the extr
     highspy = None
     HAVE_HIGHS = False
 
-U = 2.0**-53
-TINY = 2.0**-1000
 _BANNER_SHOWN = False
+ROOT_CUT_ROUNDS, NODE_CUT_ROUNDS = 8, 1  # clique separation rounds per LP solve (root, other nodes)
 
 
 def new_highs():
@@ -78,118 +79,6 @@ class LPOutcome:
     nodes: int
 
 
-@dataclass(frozen=True)
-class FloatRows:
-    """Float relaxation data of exact rows ``sum_j C_ij v_j > T_i`` over the box [lo, hi].
-
-    For every v in the box: exact active => A v >= act_lo, exact inactive => A v <= inact_hi.
-    """
-
-    A: np.ndarray
-    act_lo: np.ndarray
-    inact_hi: np.ndarray
-    lo: np.ndarray
-    hi: np.ndarray
-
-
-def _scaled(x: int, k: int) -> float:
-    """x / 2**k as a float within (1 + 2**-70) u relative error, for ints of any size."""
-    if not x:
-        return 0.0
-    extra = abs(x).bit_length() - 80
-    if extra > 0:  # keep 80 leading bits (truncation: relative error below 2**-79), then round once
-        x = x >> extra if x > 0 else -((-x) >> extra)
-        k -= extra
-    return math.ldexp(float(x), -k)
-
-
-def float_rows(rows: IntegerRows, coords: np.ndarray, lo: np.ndarray, hi: np.ndarray, integral: bool) -> FloatRows:
-    """Widened float data for ``rows`` restricted to ``coords`` (integral: 0/1 cube, active iff C y >= T + 1)."""
-    coords = np.asarray(coords, dtype=np.int64)
-    s, m = len(rows), int(coords.size)
-    A = np.zeros((s, m))
-    thr = np.zeros(s)
-    T = np.zeros(s)
-    for i, (Cr, t) in enumerate(zip(rows.C, rows.T)):
-        sub = [Cr[j] for j in coords]
-        k = max(max((abs(c) for c in sub), default=1), abs(t) + 1, 1).bit_length()
-        if k <= 1000:  # int -> float rounds correctly (relative error <= u), the scaling by 2^-k is exact
-            A[i] = np.ldexp(np.array([float(c) for c in sub]), -k)
-        else:
-            A[i] = [_scaled(c, k) for c in sub]
-        T[i] = _scaled(t, k)
-        thr[i] = _scaled(t + 1, k) if integral else T[i]
-    xmax = np.maximum(np.abs(lo), np.abs(hi))
-    # |A v - exact v| <= u |A| xmax per entry, plus underflowed entries (each < 2^-1074 before scaling)
-    e = 1.05 * U * (np.abs(A) @ xmax) + m * 2.0**-1070 * (xmax.max(initial=1.0) + 1.0)
-    act_lo = thr - U * np.abs(thr) - e
-    act_lo = act_lo - 4 * U * np.abs(act_lo) - TINY
-    inact_hi = T + U * np.abs(T) + e
-    inact_hi = inact_hi + 4 * U * np.abs(inact_hi) + TINY
-    return FloatRows(A, act_lo, inact_hi, np.asarray(lo, float), np.asarray(hi, float))
-
-
-def _box_range(A: np.ndarray, Ap: np.ndarray, An: np.ndarray, xl: np.ndarray, xu: np.ndarray):
-    """Rigorous float bounds on min and max of A v over [xl, xu]."""
-    L = Ap @ xl + An @ xu
-    H = Ap @ xu + An @ xl
-    err = 2 * (A.shape[1] + 2) * U * (np.abs(A) @ np.maximum(np.abs(xl), np.abs(xu))) + TINY
-    return L - err, H + err
-
-
-def _tighten(G: np.ndarray, g: np.ndarray, xl: np.ndarray, xu: np.ndarray):
-    """Bounds implied by the rows G x >= g on the box [xl, xu], rounded outward (new xl, new xu).
-
-    For a row with G_ij > 0: G_ij x_j >= g_i - max_{x in box} sum_{k != j} G_ik x_k, and the
-    other way round for G_ij < 0. Every float step carries an error allowance, so the new
-    box still holds every point of the old one that satisfies the rows exactly.
-    """
-    Gp, Gn = np.maximum(G, 0.0), np.minimum(G, 0.0)
-    _, H = _box_range(G, Gp, Gn, xl, xu)
-    top = Gp * xu + Gn * xl  # each row's largest term per coordinate
-    rest = H[:, None] - top
-    rest = rest + 4 * U * (np.abs(H)[:, None] + np.abs(top)) + TINY
-    num = g[:, None] - rest
-    num = num - 2 * U * (np.abs(g)[:, None] + np.abs(rest)) - TINY  # a lower bound of g_i - rest
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        q = num / np.where(G != 0, G, 1.0)
-    pad = 4 * U * np.abs(q) + 2.0**-1060
-    new_lo = np.where(G > 0, q - pad, -np.inf)
-    new_hi = np.where(G < 0, q + pad, np.inf)
-    new_lo = np.where(np.isnan(new_lo), -np.inf, new_lo).max(axis=0, initial=-np.inf)
-    new_hi = np.where(np.isnan(new_hi), np.inf, new_hi).min(axis=0, initial=np.inf)
-    return np.maximum(xl, new_lo), np.minimum(xu, new_hi)
-
-
-def propagate(rel: FloatRows, integral: bool, xl, xu, al, au, rounds: int = 3):
-    """Node propagation: rows of units fixed on (A v >= act_lo) and off (A v <= inact_hi) shrink
-    the box, the box fixes more units. Returns (xl, xu, al, au, L, H) or None when the node is empty."""
-    A = rel.A
-    Ap, An = np.maximum(A, 0.0), np.minimum(A, 0.0)
-    L, H = _box_range(A, Ap, An, xl, xu)
-    for _ in range(rounds):
-        al = np.where(L > rel.inact_hi, 1.0, al)
-        au = np.where(H < rel.act_lo, 0.0, au)
-        if (al > au).any():
-            return None
-        on, off = al == 1, au == 0
-        if not (on.any() or off.any()):
-            break
-        G = np.vstack((A[on], -A[off]))
-        g = np.concatenate((rel.act_lo[on], -rel.inact_hi[off]))
-        nl, nu = _tighten(G, g, xl, xu)
-        if integral:
-            nl, nu = np.ceil(nl), np.floor(nu)
-        if (nl > nu).any():
-            return None
-        width = xu - xl
-        if not ((nl > xl + 1e-9 * width).any() or (nu < xu - 1e-9 * width).any()):
-            break
-        xl, xu = nl, nu
-        L, H = _box_range(A, Ap, An, xl, xu)
-    return xl, xu, al, au, L, H
-
-
 class _SafeBound:
     """Neumaier-Shcherbina bound from approximate row multipliers, with rigorous rounding."""
 
@@ -212,80 +101,6 @@ class _SafeBound:
         N = terms.size + rowt.size
         total += 2 * (N + 4) * U * (np.abs(terms).sum() + np.abs(rowt).sum()) + TINY
         return float(total), terms, r, er
-
-
-CONFLICT_WORK = 4 * 10**7  # pairs * breakpoints * coordinates up to which pairwise conflicts are searched
-
-
-def pair_conflicts(rel: FloatRows) -> np.ndarray:
-    """Proven pairwise conflicts: C[i, j] when no point of the box makes rows i and j both active.
-
-    Rows i and j are both active only if A_i v >= act_lo_i and A_j v >= act_lo_j. For any
-    multipliers lam, mu >= 0 the combination (lam A_i + mu A_j) v >= lam act_lo_i + mu act_lo_j
-    follows; when its left side cannot reach the right side anywhere in the box, the pair
-    conflicts. The best lam lies at a breakpoint of the convex function of lam in [0, 1], so
-    every breakpoint is tried in float, and each conflict is then checked with a rigorous
-    rounding-error bound. Empty (no conflicts claimed) when the search would cost more than
-    ``CONFLICT_WORK``.
-    """
-    A, t = rel.A, rel.act_lo
-    s, m = A.shape
-    C = np.zeros((s, s), bool)
-    if s < 2 or (s * (s - 1) // 2) * (m + 2) * m > CONFLICT_WORK:
-        return C
-    lo, hi = rel.lo, rel.hi
-    vmax = np.maximum(np.abs(lo), np.abs(hi))
-    # screen: a pair is certainly compatible when a vertex maximising one row or their sum serves both
-    corners = [np.where(A > 0, hi, lo)]
-    own = np.einsum("ij,ij->i", A, corners[0])
-    for i in range(s - 1):
-        B, tj = A[i + 1:], t[i + 1:]
-        both = np.zeros(len(B), bool)
-        for V in (np.broadcast_to(corners[0][i], B.shape), corners[0][i + 1:], np.where(A[i] + B > 0, hi, lo)):
-            both |= (V @ A[i] >= t[i] + 1e-9 * abs(t[i])) & (np.einsum("ij,ij->i", B, V) >= tj + 1e-9 * np.abs(tj))
-        keep = np.flatnonzero(~both & (own[i + 1:] >= tj) & (own[i] >= t[i]))
-        if keep.size == 0:
-            continue
-        a, B, tj = A[i], B[keep], tj[keep]
-        d = B - a
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lam = np.where(d != 0, B / d, 0.0)  # lam a_k + (1 - lam) b_k = 0
-        lam = np.where((lam > 0) & (lam < 1), lam, 0.0)
-        lam = np.concatenate((np.zeros((len(B), 1)), np.ones((len(B), 1)), lam), axis=1)  # (k, m + 2)
-        mu = 1.0 - lam
-        g = lam[:, :, None] * a + mu[:, :, None] * B[:, None, :]
-        val = np.maximum(g * lo, g * hi).sum(axis=2) - lam * t[i] - mu * tj[:, None]
-        best = np.argmin(val, axis=1)
-        rows = np.arange(len(B))
-        lb, mb = lam[rows, best], mu[rows, best]
-        # rigorous check of the chosen multipliers: sum_k max(g_k v_k) < lam t_i + mu t_j
-        gb = lb[:, None] * a + mb[:, None] * B
-        terms = np.maximum(gb * lo, gb * hi)
-        left = terms.sum(axis=1)
-        right = lb * t[i] + mb * tj
-        err = (4 * U * ((np.abs(lb[:, None] * a) + np.abs(mb[:, None] * B)) * vmax).sum(axis=1)
-               + 2 * (m + 4) * U * np.abs(terms).sum(axis=1)
-               + 4 * U * (np.abs(lb * t[i]) + np.abs(mb * tj)) + (m + 4) * TINY)
-        ok = np.isfinite(left) & np.isfinite(right) & np.isfinite(err) & (left + err < right)
-        ok &= ~((lb == 0) & (mb == 0))
-        C[i, i + 1 + keep[ok]] = True
-    return C | C.T
-
-
-def greedy_cliques(C: np.ndarray) -> list[tuple[int, ...]]:
-    """Maximal cliques of the conflict graph grown greedily from every vertex (distinct, size >= 2)."""
-    deg = C.sum(axis=1)
-    order = np.argsort(-deg, kind="stable")
-    out: set[tuple[int, ...]] = set()
-    for i in np.flatnonzero(deg):
-        members = [int(i)]
-        common = C[i].copy()
-        for j in order:
-            if common[j]:
-                members.append(int(j))
-                common &= C[j]
-        out.add(tuple(sorted(members)))
-    return sorted(out)
 
 
 def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadline: float | None,
@@ -322,7 +137,10 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
     for i in range(s):
         idx = np.r_[np.arange(m), m + i].astype(np.int32)
         h.addRow(-inf, inf, m + 1, idx, np.r_[A[i], 0.0])
+    propagator = Propagator(rel, integral)
     cliques = greedy_cliques(conflicts) if conflicts is not None and conflicts.any() else []
+    known_cliques = set(cliques)
+    nb_masks = neighbour_masks(conflicts) if cliques else []
     for q in cliques:
         h.addRow(-inf, 1.0, len(q), np.asarray([m + i for i in q], dtype=np.int32), np.ones(len(q)))
     if cliques:
@@ -380,7 +198,7 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
         nodes += 1
         if has_conflicts and al.any():
             au = np.where(conflicts[al == 1].any(axis=0), 0.0, au)  # a unit that is on excludes its conflicts
-        prop = propagate(rel, integral, xl, xu, al, au)
+        prop = propagator(xl, xu, al, au)
         if prop is None:
             continue
         xl, xu, al, au, L, H = prop  # units surely on/off and the box their rows leave
@@ -403,28 +221,47 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
         h.changeColsBounds(m + s, cols_idx, vl, vu)
         if deadline is not None:
             h.setOptionValue("time_limit", max(0.01, deadline - time.monotonic()))
-        h.run()
-        status = h.getModelStatus()
-        sol = h.getSolution()
-        bound = None
-        v = None
-        if status == highspy.HighsModelStatus.kOptimal:
-            pi = np.asarray(sol.row_dual)
-            lp_obj = h.getInfo().objective_function_value
-            bound, terms, r, er = safe(G, rl, ru, vl, vu, signs[0] * pi)
-            if not bound <= lp_obj + 1e-6 * (1 + abs(lp_obj)):  # the other convention, kept if better
-                other = safe(G, rl, ru, vl, vu, signs[1] * pi)
-                if other[0] < bound:
-                    bound, terms, r, er = other
-                    signs.reverse()
-            v = np.asarray(sol.col_value)
-        elif status == highspy.HighsModelStatus.kInfeasible:
-            _, has_ray, ray = h.getDualRay()
-            if has_ray:
-                zero = _SafeBound(np.zeros(m + s))
-                cands = [zero(G, rl, ru, vl, vu, sg * np.asarray(ray)) for sg in (1.0, -1.0)]
-                if min(c[0] for c in cands) < 0:  # 0 <= (a valid upper bound of 0 over the node) < 0
-                    continue
+        rounds = 0
+        while True:
+            h.run()
+            status = h.getModelStatus()
+            sol = h.getSolution()
+            bound = None
+            v = None
+            infeasible = False
+            if status == highspy.HighsModelStatus.kOptimal:
+                pi = np.asarray(sol.row_dual)
+                lp_obj = h.getInfo().objective_function_value
+                bound, terms, r, er = safe(G, rl, ru, vl, vu, signs[0] * pi)
+                if not bound <= lp_obj + 1e-6 * (1 + abs(lp_obj)):  # the other convention, kept if better
+                    other = safe(G, rl, ru, vl, vu, signs[1] * pi)
+                    if other[0] < bound:
+                        bound, terms, r, er = other
+                        signs.reverse()
+                v = np.asarray(sol.col_value)
+            elif status == highspy.HighsModelStatus.kInfeasible:
+                _, has_ray, ray = h.getDualRay()
+                if has_ray:
+                    zero = _SafeBound(np.zeros(m + s))
+                    cands = [zero(G, rl, ru, vl, vu, sg * np.asarray(ray)) for sg in (1.0, -1.0)]
+                    infeasible = min(c[0] for c in cands) < 0  # 0 <= (a valid upper bound of 0 over the node) < 0
+            if (v is None or bound < target + 1 or not has_conflicts
+                    or rounds >= (ROOT_CUT_ROUNDS if nodes == 1 else NODE_CUT_ROUNDS)):
+                break
+            cuts = violated_cliques(nb_masks, v[m:], known_cliques)
+            if not cuts:
+                break
+            rounds += 1
+            for q in cuts:  # global rows sum_{i in q} a_i <= 1, valid for the whole search
+                h.addRow(-inf, 1.0, len(q), np.asarray([m + i for i in q], dtype=np.int32), np.ones(len(q)))
+            Q = np.zeros((len(cuts), m + s))
+            for k, q in enumerate(cuts):
+                Q[k, [m + i for i in q]] = 1.0
+            G = np.vstack((G, Q))
+            rl = np.r_[rl, np.full(len(cuts), -np.inf)]
+            ru = np.r_[ru, np.ones(len(cuts))]
+        if infeasible:
+            continue
         if bound is not None and bound < target + 1:
             continue
         if bound is not None:

@@ -14,7 +14,10 @@ import verify.api as api  # noqa: E402
 from sparse_models import Box, Hypercube, LinfBall, MLPBlock  # noqa: E402
 from verify import Verified, Violated, check_sparsity, max_active  # noqa: E402
 from verify.integer_form import cube_rows, real_rows  # noqa: E402
-from verify.lp_bnb import _SafeBound, float_rows, greedy_cliques, lp_branch_and_bound, pair_conflicts, propagate  # noqa: E402
+from verify.conflicts import greedy_cliques, pair_conflicts  # noqa: E402
+from verify.lp_bnb import _SafeBound, lp_branch_and_bound  # noqa: E402
+from verify.propagation import propagate  # noqa: E402
+from verify.relaxation import float_rows  # noqa: E402
 
 from .oracle import brute_max_active, exact_count_at  # noqa: E402
 from .test_oracle_differential import _instances  # noqa: E402
@@ -227,9 +230,13 @@ def test_claimed_conflicts_are_exact_on_cubes():
             assert not any(rows.active(i, y) and rows.active(j, y) for y in pts), (idx, kind, i, j)
 
 
-def test_propagation_keeps_every_exact_point_of_the_node():
+@pytest.mark.parametrize("compiled", [False, True])
+def test_propagation_keeps_every_exact_point_of_the_node(compiled):
     """Fix some units on and off at random; every exact point of the node that agrees with the
-    fixings stays inside the propagated box and keeps its activity consistent with the fixings."""
+    fixings stays inside the propagated box and keeps its activity consistent with the fixings
+    (numpy form and compiled loops)."""
+    if compiled:
+        pytest.importorskip("numba")
     rng = np.random.default_rng(71)
     checked = 0
     for idx, kind, (block, values, tau) in _instances(150, 73, 7, 7):
@@ -245,7 +252,7 @@ def test_propagation_keeps_every_exact_point_of_the_node():
         fixed = rng.random(n) < 0.2
         xl[fixed] = xu[fixed] = pts[rng.integers(len(pts))][fixed]
         inside = np.all((pts >= xl) & (pts <= xu), axis=1) & np.all(act >= al, axis=1) & np.all(act <= au, axis=1)
-        out = propagate(rel, True, xl, xu, al, au)
+        out = propagate(rel, True, xl, xu, al, au, compiled=compiled)
         if out is None:
             assert not inside.any(), (idx, kind)
             continue
@@ -268,7 +275,7 @@ def test_propagation_keeps_every_exact_point_of_the_node():
         al = np.where(rng.random(s) < 0.5, ref, 0.0).astype(float)
         au = np.where(rng.random(s) < 0.5, ref, 1.0).astype(float)
         keep = np.all(act >= al, axis=1) & np.all(act <= au, axis=1)
-        out = propagate(rel, False, lo, hi, al, au)
+        out = propagate(rel, False, lo, hi, al, au, compiled=compiled)
         assert out is not None, idx  # X[0] is a point of the node
         nl, nu, nal, nau, _, _ = out
         assert np.all((X[keep] >= nl) & (X[keep] <= nu)), idx
