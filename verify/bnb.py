@@ -11,11 +11,11 @@ integers. So the answer is exact, and every improvement comes with an exactly ch
 from __future__ import annotations
 
 import time
-from fractions import Fraction
 
 import numpy as np
 
 from .integer_form import IntegerRows
+from .relaxation import scaled_row
 
 try:  # numba is an optional extra ("fast"); without it this method is unavailable
     import numba
@@ -115,8 +115,8 @@ def branch_and_bound(rows: IntegerRows, coords: np.ndarray, best_known: int, dea
     s, m = len(rows), int(coords.size)
     Cint = [[row[j] for j in coords] for row in rows.C]
     shifts = [max(max((abs(c) for c in Cr), default=1), abs(t), 1).bit_length() for Cr, t in zip(Cint, rows.T)]
-    C = np.array([[float(Fraction(c, 1 << k)) for c in Cr] for Cr, k in zip(Cint, shifts)]).reshape(s, m)
-    T = np.array([float(Fraction(t, 1 << k)) for t, k in zip(rows.T, shifts)])
+    C = np.array([scaled_row(Cr, k) for Cr, k in zip(Cint, shifts)]).reshape(s, m)
+    T = np.array([scaled_row([t], k)[0] for t, k in zip(rows.T, shifts)])
     order = np.argsort(-np.abs(C).sum(axis=0), kind="stable")
     C = np.ascontiguousarray(C[:, order])
     Cint_o = [[Cr[j] for j in order] for Cr in Cint]

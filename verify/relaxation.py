@@ -43,6 +43,13 @@ def _scaled(x: int, k: int) -> float:
     return math.ldexp(float(x), -k)
 
 
+def scaled_row(ints: list[int], k: int) -> np.ndarray:
+    """ints / 2**k as floats, each within (1 + 2**-70) u relative error (plus underflow below 2**-1074)."""
+    if k <= 1000:  # int -> float rounds correctly (relative error <= u), the scaling by 2^-k is exact
+        return np.ldexp(np.array([float(c) for c in ints], dtype=np.float64), -k)
+    return np.array([_scaled(c, k) for c in ints], dtype=np.float64)
+
+
 def float_rows(rows: IntegerRows, coords: np.ndarray, lo: np.ndarray, hi: np.ndarray, integral: bool) -> FloatRows:
     """Widened float data for ``rows`` restricted to ``coords`` (integral: 0/1 cube, active iff C y >= T + 1)."""
     coords = np.asarray(coords, dtype=np.int64)
@@ -53,10 +60,7 @@ def float_rows(rows: IntegerRows, coords: np.ndarray, lo: np.ndarray, hi: np.nda
     for i, (Cr, t) in enumerate(zip(rows.C, rows.T)):
         sub = [Cr[j] for j in coords]
         k = max(max((abs(c) for c in sub), default=1), abs(t) + 1, 1).bit_length()
-        if k <= 1000:  # int -> float rounds correctly (relative error <= u), the scaling by 2^-k is exact
-            A[i] = np.ldexp(np.array([float(c) for c in sub]), -k)
-        else:
-            A[i] = [_scaled(c, k) for c in sub]
+        A[i] = scaled_row(sub, k)
         T[i] = _scaled(t, k)
         thr[i] = _scaled(t + 1, k) if integral else T[i]
     xmax = np.maximum(np.abs(lo), np.abs(hi))

@@ -28,6 +28,17 @@ def cube_search(W: np.ndarray, b: np.ndarray, lo: float, hi: float, tau: float, 
     best_x, best_c = X[order[0]].copy(), int(counts[order[0]])
     if target is not None and best_c >= target:
         return best_x
+    if HAVE_ANNEAL and budget_s > 0.05:  # compiled annealing from the best samples, in 0/1 form: (hi - lo) W y > tau - b - lo W 1
+        A = (hi - lo) * W
+        t = tau - b - lo * W.sum(axis=1)
+        t = t + 1e-12 * (np.abs(t) + np.abs(A).sum(axis=1))  # strict inequality, in float (a heuristic)
+        starts01 = [(X[i] == hi).astype(np.float64) for i in order[:4]]
+        y = cube_anneal(A, t, starts01, budget_s, seed=seed, target=target, restarts=len(starts01),
+                        iters=max(2_000, min(int(5e6 / (s + 8)), 3_000 * n)))
+        xa = np.where(y == 1, hi, lo)
+        if _counts((W @ xa + b)[None, :], tau)[0] > best_c:
+            best_x = xa
+        return best_x
     WT = W.T
     for idx in order:
         x = X[idx].copy()
@@ -92,11 +103,12 @@ def box_search(W: np.ndarray, b: np.ndarray, lower: np.ndarray, upper: np.ndarra
     return best[0].copy()
 
 
-def _anneal_py(A, t, y, iters, seed, temp0, weight):
+def _anneal_py(A, t, y, iters, seed, temp0, weight, target):
     """Simulated annealing over bit flips of y in {0,1}^m for many rows A y >= t at once.
 
     The score is (rows met) - weight * (total normalised shortfall of the others), so the walk
-    is drawn towards points where the missing rows are nearly met; the best count seen wins.
+    is drawn towards points where the missing rows are nearly met; the best count seen wins
+    (at once when it reaches ``target``).
     """
     np.random.seed(seed)
     s, m = A.shape
@@ -133,6 +145,8 @@ def _anneal_py(A, t, y, iters, seed, temp0, weight):
             if c > best_c:
                 best_c = c
                 best_y = y.copy()
+                if best_c >= target:
+                    break
     return best_c, best_y
 
 
@@ -147,24 +161,28 @@ except ImportError:  # pragma: no cover - exercised on machines without the extr
 
 
 def cube_anneal(A: np.ndarray, t: np.ndarray, starts: list[np.ndarray], budget_s: float, *, seed: int = 0,
-                temp: float = 0.3, weight: float = 8.0, target: int | None = None) -> np.ndarray:
+                temp: float = 0.3, weight: float = 8.0, target: int | None = None, restarts: int | None = None,
+                iters: int | None = None) -> np.ndarray:
     """Best 0/1 point found for "many rows with A y >= t" by annealing restarts within ``budget_s``
-    (the given starts first, then random ones; ending early once ``target`` rows are met).
+    (the given starts first, then random ones; ending early once ``target`` rows are met or
+    after ``restarts`` runs).
     Heuristic: callers count the point exactly."""
     A = np.ascontiguousarray(A, dtype=np.float64)
     t = np.ascontiguousarray(t, dtype=np.float64)
     s, m = A.shape
     rng = np.random.default_rng(seed)
-    iters = max(20_000, int(5e6 / (s + 8)))  # temp, weight and restart length: tuned on bench/frontier.py
+    # temp, weight and restart length tuned on bench/frontier.py; short budgets get short restarts
+    if iters is None:
+        iters = max(2_000, int(min(5e6, budget_s * 5e8) / (s + 8)))
     deadline = time.monotonic() + budget_s
     best_c, best_y = -1, np.asarray(starts[0], dtype=np.float64) if starts else np.zeros(m)
     r = 0
     while time.monotonic() < deadline:
         y0 = np.asarray(starts[r], dtype=np.float64).copy() if r < len(starts) else rng.integers(0, 2, m).astype(np.float64)
-        c, y = _anneal(A, t, y0, iters, int(seed * 7919 + r) % (2**31), temp, weight)
+        c, y = _anneal(A, t, y0, iters, int(seed * 7919 + r) % (2**31), temp, weight, s + 1 if target is None else target)
         if c > best_c:
             best_c, best_y = c, y
         r += 1
-        if target is not None and best_c >= target:
+        if (target is not None and best_c >= target) or (restarts is not None and r >= restarts):
             break
     return best_y
