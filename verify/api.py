@@ -213,14 +213,20 @@ class _Engine:
             err = 2 * (n + 4) * 2.0**-53 * (xmax * np.abs(Wu).sum(axis=1) + np.abs(bu) + abs(self.tau)) + 2.0**-1000
         if not (np.isfinite(err).all() and np.isfinite(Z).all()):
             return None  # overflow: only the exact path can decide
-        counts = (Z > err).sum(axis=2)  # surely active, and possibly active (a near-tie may be either)
-        if int((Z > -err).sum(axis=2).max()) != int(counts.max()):
+        # possibly active units per point (a near-tie may be either); bytes summed in a small integer type
+        possible = (Z > -err).view(np.uint8).sum(axis=2, dtype=np.uint16 if Z.shape[2] < 2**16 else np.int64)
+        best = int(possible.max())
+        # the maximum is exact when some point reaching it has all its possible units surely active
+        tops = np.argwhere(possible == best)
+        sure = (Z[tops[:, 0], tops[:, 1]] > err).sum(axis=1)
+        hit = np.flatnonzero(sure == best)
+        if hit.size == 0:
             return None  # a near-tie could decide the maximum: leave it to the exact path
-        p1, p2 = np.unravel_index(int(np.argmax(counts)), counts.shape)
+        p1, p2 = tops[int(hit[0])]
         x = np.concatenate([X1[p1], X2[p2]])
         w = witness_at(self.block, x, self.tau)
-        if w.count != self.on + int(counts[p1, p2]):
-            raise SoundnessError(f"float scan counted {self.on + int(counts[p1, p2])} at a cube point, exact count {w.count}")
+        if w.count != self.on + best:
+            raise SoundnessError(f"float scan counted {self.on + best} at a cube point, exact count {w.count}")
         return w.count, w.count, w, "enumeration"
 
     def _enumerable(self, g: _Group) -> bool:
