@@ -58,19 +58,29 @@ def _run_dask(fn, items, jobs, address, on_result) -> list[Any]:
     else:
         client = Client(address)
     try:
-        futures = client.map(fn, items, pure=False)
-        index = {f.key: i for i, f in enumerate(futures)}
+        # a few chunks per worker: each task carries its items (and what they share) once, so the
+        # scheduler's per-task cost is paid per chunk rather than per query
+        workers = max(1, sum(client.nthreads().values()) or jobs)
+        size = max(1, -(-len(items) // (8 * workers)))
+        starts = list(range(0, len(items), size))
+        futures = client.map(_apply_chunk, [fn] * len(starts), [items[a:a + size] for a in starts], pure=False)
+        index = {f.key: a for a, f in zip(starts, futures)}
         results: list[Any] = [None] * len(items)
         for fut in as_completed(futures):
-            i = index[fut.key]
-            results[i] = fut.result()
-            if on_result:
-                on_result(i, results[i])
+            a = index[fut.key]
+            for k, res in enumerate(fut.result()):
+                results[a + k] = res
+                if on_result:
+                    on_result(a + k, res)
         return results
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _apply_chunk(fn: Callable[[Any], Any], chunk: Sequence[Any]) -> list[Any]:
+    return [fn(item) for item in chunk]
 
 
 def chunked(seq: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

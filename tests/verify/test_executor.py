@@ -22,6 +22,14 @@ def test_run_batch_orders_results_and_validates():
         run_batch(_square, [1], jobs=0)
 
 
+def test_dask_chunks_keep_order_and_report_each_item_once():
+    pytest.importorskip("dask.distributed")
+    seen = []
+    got = run_batch(_square, range(-20, 17), jobs=2, executor="dask", on_result=lambda i, r: seen.append((i, r)))
+    assert got == [x * x for x in range(-20, 17)]
+    assert sorted(seen) == [(i, x * x) for i, x in enumerate(range(-20, 17))]
+
+
 @pytest.fixture(scope="module")
 def ball_case():
     block = random_block(6, 16, seed=5)
