@@ -205,6 +205,29 @@ def balls_throughput():
     return out
 
 
+def deep_tables(timeout: float):
+    """Per-layer max-active tables of the third-party networks in ../shared/models (``timeout`` per layer)."""
+    from sparse_models.io import load_network
+    from verify.deep import max_active_all_layers, nnet_box, read_vnnlib
+
+    shared = ROOT.parent / "shared" / "models"
+    if not shared.is_dir():
+        print("\ndeep tables: ../shared/models is not beside the project, skipped")
+        return {}
+    acas = load_network(shared / "acasxu" / "ACASXU_experimental_v2a_1_1.nnet")
+    mnist = load_network(shared / "mnist" / "mnist10x10.nnet")
+    cases = {"ACAS Xu 1_1, property 1 region": (acas, read_vnnlib(shared / "acasxu" / "acasxu_prop1.vnnlib", acas.n,
+                                                                   space="normalized")),
+             "ACAS Xu 1_1, whole input box": (acas, nnet_box(acas)),
+             "MNIST 10x10 (.nnet), whole input box": (mnist, nnet_box(mnist))}
+    out = {}
+    for name, (net, dom) in cases.items():
+        table = max_active_all_layers(net, dom, timeout=timeout, seed=1)
+        print(f"\n{name} ({timeout:g} s per layer, {table.time_s:.1f} s in all):\n" + table.format(), flush=True)
+        out[name] = table.as_dict()
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--timeout", type=float, default=10.0)
@@ -246,11 +269,12 @@ def main() -> int:
     balls = balls_throughput()
     for k, v in balls.items():
         print(f"balls r={k}: {v}")
+    deep = {} if args.quick else deep_tables(args.timeout)
     outdir = ROOT / "bench" / "results"
     outdir.mkdir(parents=True, exist_ok=True)
     path = outdir / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps({"timeout": args.timeout, "cells": rows, "frontier": frontier, "throughput": tp,
-                                "balls": balls}, indent=1,
+                                "balls": balls, "deep": deep}, indent=1,
                                default=str))
     print(f"\nresults written to {path}")
     return 1 if dis else 0

@@ -30,7 +30,7 @@ from ..witness import nearest_inside
 from .bounds import leak_slope
 from .domain import InputBox, NormalMap, normalized_box
 from .exact import ExactLayers
-from .solve import LayerSolver, Outcome, run_regions
+from .solve import LayerSolver, Outcome, float_box, inner_box, run_regions
 from .vnnlib import VnnlibInputs
 
 SPLIT_MODES = ("auto", "never")
@@ -124,18 +124,29 @@ def _first_layer_block(network: Network, dom: _Domain, tau: float, solver: Layer
     from sparse_models import MLPBlock
 
     from ..api import max_active as block_max_active
-    from .solve import float_box
 
+    block = MLPBlock(network.layers[0].W, network.layers[0].b)
     fl, fh = float_box(dom.ulo, dom.uhi)
-    res = block_max_active(MLPBlock(network.layers[0].W, network.layers[0].b), Box(fl, fh), tau=tau,
-                           timeout=timeout, seed=seed)
-    w = res.witness
-    if w is not None:
-        point = w.exact_x if w.exact_x is not None else [Fraction(float(v)) for v in w.x]
-        if all(a <= Fraction(p) <= b for p, a, b in zip(point, dom.ulo, dom.uhi)):
-            solver.offer(point)
+    res = block_max_active(block, Box(fl, fh), tau=tau, timeout=timeout, seed=seed)
     solver.out.solver_calls += res.stats.solver_calls
+    _offer_inside(solver, res.witness, dom)
+    if solver.out.best < res.upper_bound:
+        # the witness sat in the outward float rim (outside the exact box): the same question on a
+        # float box inside the exact one supplies a point of the exact box
+        inner = inner_box(dom.ulo, dom.uhi)
+        if inner is not None:
+            res_in = block_max_active(block, Box(*inner), tau=tau, timeout=timeout, seed=seed)
+            solver.out.solver_calls += res_in.stats.solver_calls
+            _offer_inside(solver, res_in.witness, dom)
     return res.upper_bound
+
+
+def _offer_inside(solver: LayerSolver, w, dom: _Domain) -> None:
+    """Offer a block witness, moved into the exact box (the offer re-decides its count exactly)."""
+    if w is None:
+        return
+    point = w.exact_x if w.exact_x is not None else [Fraction(float(v)) for v in w.x]
+    solver.offer([min(max(Fraction(p), a), b) for p, a, b in zip(point, dom.ulo, dom.uhi)])
 
 
 def _presplit(solver: LayerSolver, lo, hi, pieces: int) -> list[tuple]:

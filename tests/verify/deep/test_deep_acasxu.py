@@ -95,3 +95,14 @@ def test_a_million_samples_never_exceed_a_proved_upper_bound(acas, tables, which
         Z = net.pre_activations(X, normalize=raw)
         for L, r in enumerate(tables[which].results):
             assert int((Z[L] > 0).sum(axis=1).max()) <= r.upper_bound
+
+
+@pytest.mark.parametrize("which", ["full", "prop1"])
+def test_first_layer_is_proved_with_a_witness_inside_the_exact_box(acas, tables, which):
+    """Regression: the block core's witness sat on the outward float rim of the normalised box, was
+    refused, and layer 0 over the whole box stayed bracketed at [42, 43]; now it is proved."""
+    net, doms = acas
+    r = tables[which].results[0]
+    assert r.optimal, (r.value, r.upper_bound)
+    box = getattr(doms[which], "box", doms[which])
+    assert box.contains_exact([Fraction(float(v)) for v in r.witness.x]) or r.witness.exact_x is not None
