@@ -59,15 +59,19 @@ def box_ranges(W: np.ndarray, b: np.ndarray, lo_f: np.ndarray, hi_f: np.ndarray,
                lo_exact: list[Fraction], hi_exact: list[Fraction], tau: float) -> UnitRanges:
     """Ranges of z = W x + b over the box [lo, hi] (exact bounds given as Fractions)."""
     Wp, Wn = np.maximum(W, 0.0), np.minimum(W, 0.0)
-    upper = Wp @ hi_f + Wn @ lo_f + b
-    lower = Wp @ lo_f + Wn @ hi_f + b
-    margin = rounding_margin(W, b, np.maximum(np.abs(lo_f), np.abs(hi_f)), tau)
-    off = upper - tau < 0  # provisional; re-decided below near tau
-    on = lower - tau > 0
+    # huge weights may overflow: then the margin is inf (or a range NaN) and the unit is decided exactly
+    with np.errstate(over="ignore", invalid="ignore"):
+        upper = Wp @ hi_f + Wn @ lo_f + b
+        lower = Wp @ lo_f + Wn @ hi_f + b
+        margin = rounding_margin(W, b, np.maximum(np.abs(lo_f), np.abs(hi_f)), tau)
+        off = upper - tau < 0  # provisional; re-decided below near tau
+        on = lower - tau > 0
+        near_hi = ~(np.abs(upper - tau) > margin)
+        near_lo = ~(np.abs(lower - tau) > margin)
     t = Fraction(float(tau))
-    for i in np.flatnonzero(~(np.abs(upper - tau) > margin)):
+    for i in np.flatnonzero(near_hi):
         off[i] = _exact_box_extreme(W[i], b[i], lo_exact, hi_exact, True) <= t
-    for i in np.flatnonzero(~(np.abs(lower - tau) > margin)):
+    for i in np.flatnonzero(near_lo):
         on[i] = _exact_box_extreme(W[i], b[i], lo_exact, hi_exact, False) > t
     return UnitRanges(lower, upper, off, on)
 
