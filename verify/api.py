@@ -493,6 +493,8 @@ class _Engine:
         import z3
 
         from .z3_helpers import model_fraction, z3_fraction
+        stop = None if seconds is None else time.monotonic() + seconds
+        late = lambda: stop is not None and time.monotonic() >= stop  # noqa: E731 (building a big encoding takes time too)
         xs = [z3.Real(f"x{j}") for j in range(self.block.n)]
         t = z3.Real("slack")
         opt = z3.Optimize()
@@ -500,13 +502,17 @@ class _Engine:
             opt.add(x >= z3_fraction(lower[j]), x <= z3_fraction(upper[j]))
         for Arow, ci in zip(A, c):
             opt.add(z3.Sum([a * x for a, x in zip(Arow, xs) if a] or [z3.RealVal(0)]) <= ci)
+            if late():
+                return None
         for C, T in zip(Cs, Ts):
             norm = max(1, sum(abs(v) for v in C))
             opt.add(z3.Sum([cj * x for cj, x in zip(C, xs) if cj] or [z3.RealVal(0)]) - T >= t * norm)
+            if late():
+                return None
         opt.add(t <= 1)
         opt.maximize(t)
-        if seconds is not None:
-            opt.set("timeout", max(1, int(seconds * 1000)))
+        if stop is not None:
+            opt.set("timeout", max(1, int((stop - time.monotonic()) * 1000)))
         self.calls += 1
         if opt.check() != z3.sat:
             return None

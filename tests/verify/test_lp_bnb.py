@@ -151,6 +151,23 @@ def test_timeout_gives_proved_bounds():
     assert exact_count_at(block.W1, block.b1, res.witness.x, 0.0) == res.value
 
 
+def test_large_ball_returns_near_its_timeout_with_proved_bounds():
+    """Regression: the exact strict-point check built a Z3 encoding of hundreds of rows of 784
+    terms after the deadline (4.2 s for timeout=3). The bound is loose on purpose: it catches
+    encodings built past the deadline, not scheduling noise."""
+    import time
+
+    from sparse_models import random_block
+
+    block = random_block(784, 512, seed=0, fire_rate=0.05)
+    ball = LinfBall(np.random.default_rng(0).uniform(0, 1, 784), 0.05)
+    t = time.monotonic()
+    res = max_active(block, ball, timeout=1.5)
+    assert time.monotonic() - t < 1.5 + 1.0
+    assert res.value <= res.upper_bound
+    assert exact_count_at(block.W1, block.b1, res.witness.exact_x or res.witness.x, 0.0) == res.value
+
+
 def test_relaxation_with_scales_from_1e_minus_300_to_1e300_in_one_row():
     """Rows whose exact integer form has thousands of bits: the float data still bracket every point."""
     rng = np.random.default_rng(21)
