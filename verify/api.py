@@ -29,7 +29,7 @@ from .exact_eval import exact_active_mask
 from .exclusions import analyse_cube, independent_groups, row_coords, subrows
 from .integer_form import IntegerRows, active_at_rational, count_active_at_float, cube_rows, real_rows
 from .conflicts import pair_conflicts
-from .lp_bnb import HAVE_HIGHS, lp_branch_and_bound, milp_candidates, new_highs
+from .lp_bnb import HAVE_HIGHS, lp_branch_and_bound, lp_ready_box, milp_candidates, new_highs
 from .relaxation import float_rows
 from .presolve import UnitRanges, unit_ranges
 from .results import MaxActive, Stats, Unknown, Verified, Violated, Witness
@@ -171,7 +171,7 @@ class _Engine:
                                 continue
                         if HAVE_HIGHS:
                             method = "lp-branch-and-bound"
-                            if self._lp_cube_group(g, stop_above, total_lo):
+                            if self._lp_cube_group(g, stop_above, total_lo, total_up):
                                 continue
                     method = "solver" if "branch" not in method else method + "+solver"
                     self._solve_group(g, stop_above, stop_at_most, total_lo, total_up, CubeQuery(
@@ -279,7 +279,7 @@ class _Engine:
             raise _Timeout
         return False
 
-    def _lp_cube_group(self, g: _Group, stop_above, total_lo) -> bool:
+    def _lp_cube_group(self, g: _Group, stop_above, total_lo, total_up) -> bool:
         """LP branch and bound with safe dual bounds on the group's cube; True when it settled the group."""
         m = int(g.coords.size)
         rel = float_rows(g.rows, g.coords, np.zeros(m), np.ones(m), True)
@@ -296,9 +296,10 @@ class _Engine:
                 g.lower = count_at
                 g.point = {int(j): Fraction(int(v)) for j, v in zip(g.coords, y)}
 
-        return self._lp_staged(g, rel, True, stop_above, total_lo, count, accept, None, None)
+        return self._lp_staged(g, rel, True, stop_above, total_lo, total_up, count, accept, None, None)
 
-    def _lp_staged(self, g: _Group, rel, integral: bool, stop_above, total_lo, count, accept, strict, inner) -> bool:
+    def _lp_staged(self, g: _Group, rel, integral: bool, stop_above, total_lo, total_up, count, accept, strict,
+                   inner) -> bool:
         """Short LP branch-and-bound runs between primal heuristics, then one with the rest of the
         time: LP (1 s), annealing on cubes (numba), LP (1 s), HiGHS's MILP, LP. Heuristic points
         are counted exactly; ``accept(count, point)`` keeps one that beats the group's lower bound.
@@ -327,7 +328,10 @@ class _Engine:
                     accept(count(v), v)
                 continue
             dl = final if stage == "lp-final" else (now + 1.0 if final is None else min(now + 1.0, final))
-            local_stop = None if stop_above is None else stop_above - (total_lo() - g.lower)
+            # a k-check can stop at this group's share of k only when every other group is settled
+            # (their bounds met); otherwise this group's exact maximum is needed
+            others_lo, others_up = total_lo() - g.lower, total_up() - g.upper
+            local_stop = None if stop_above is None or others_lo != others_up else stop_above - others_lo
             self.calls += 1
             out = lp_branch_and_bound(rel, integral, g.lower, dl, count, strict_point=strict, inner=inner,
                                       stop_above=local_stop, conflicts=conflicts)
@@ -401,6 +405,7 @@ class _Engine:
         method = "presolve+search"
         try:
             if (self.method in ("auto", "bnb") and HAVE_HIGHS and not isinstance(d, Polytope)
+                    and lp_ready_box(*d.bounds())
                     and not self._stop(self.on + g.lower, self.on + g.upper, stop_above, stop_at_most)):
                 method = "lp-branch-and-bound"
                 lo_o, hi_o = d.bounds()  # outward float box of the domain
@@ -445,7 +450,8 @@ class _Engine:
                 g.lower = count_at
                 g.point = {j: (v if isinstance(v, Fraction) else Fraction(float(v))) for j, v in enumerate(x)}
 
-        return self._lp_staged(g, rel, False, stop_above, lambda: self.on + g.lower, count, accept, strict,
+        return self._lp_staged(g, rel, False, stop_above, lambda: self.on + g.lower, lambda: self.on + g.upper,
+                               count, accept, strict,
                                (np.asarray(lo_f, float), np.asarray(hi_f, float)))
 
     @staticmethod

@@ -63,7 +63,8 @@ def pair_conflicts(rel: FloatRows) -> np.ndarray:
         right = lb * t[i] + mb * tj
         err = (4 * U * ((np.abs(lb[:, None] * a) + np.abs(mb[:, None] * B)) * vmax).sum(axis=1)
                + 2 * (m + 4) * U * np.abs(terms).sum(axis=1)
-               + 4 * U * (np.abs(lb * t[i]) + np.abs(mb * tj)) + (m + 4) * TINY)
+               + 4 * U * (np.abs(lb * t[i]) + np.abs(mb * tj)) + (m + 4) * TINY
+               + 2.0**-1072 * vmax.sum())  # products lam * a_k that underflow: 2^-1075 each, times |x_k|
         ok = np.isfinite(left) & np.isfinite(right) & np.isfinite(err) & (left + err < right)
         ok &= ~((lb == 0) & (mb == 0))
         C[i, i + 1 + keep[ok]] = True

@@ -67,6 +67,15 @@ def new_highs():
     return h
 
 
+LP_COORD_LIMIT = 1e15  # HiGHS reads bounds beyond 1e20 as infinite; boxes past this go to the exact solver
+
+
+def lp_ready_box(lo: np.ndarray, hi: np.ndarray) -> bool:
+    """Whether the LP methods can take this box: every bound finite and well inside HiGHS's finite range."""
+    both = np.concatenate((np.asarray(lo, float), np.asarray(hi, float)))
+    return bool(np.all(np.abs(both) < LP_COORD_LIMIT))
+
+
 @dataclass(frozen=True)
 class LPOutcome:
     """Result of one search: ``best`` is exact (attained at ``point``, or the known value when

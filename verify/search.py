@@ -75,7 +75,9 @@ def box_search(W: np.ndarray, b: np.ndarray, lower: np.ndarray, upper: np.ndarra
     rng = np.random.default_rng(seed)
     s, n = W.shape
     deadline = time.monotonic() + budget_s
-    cand = [rng.uniform(lower, upper, size=(samples, n)), ((lower + upper) / 2)[None, :]]
+    u01 = rng.random((samples, n))
+    # convex combinations and halves: no overflow even for boxes as wide as the float range
+    cand = [lower * (1 - u01) + upper * u01, (lower / 2 + upper / 2)[None, :]]
     pick = rng.choice(s, size=min(s, 512), replace=False)
     cand.append(np.where(W[pick] > 0, upper, lower))
     if extra is not None and len(extra):
@@ -86,10 +88,10 @@ def box_search(W: np.ndarray, b: np.ndarray, lower: np.ndarray, upper: np.ndarra
     best = X[order[:16]]
     if stop_at is not None and counts[order[0]] >= stop_at:
         return best[0].copy()
-    width = (upper - lower)
+    half_width = upper / 2 - lower / 2  # finite even when the width itself would overflow
     sigma = 0.25
     while time.monotonic() < deadline and sigma > 1e-6:
-        P = best[rng.integers(0, len(best), size=512)] + rng.normal(size=(512, n)) * width * sigma
+        P = best[rng.integers(0, len(best), size=512)] + rng.normal(size=(512, n)) * half_width * (2 * sigma)
         P = np.clip(P, lower, upper)
         allp = np.vstack([best, P])
         c = _counts(allp @ W.T + b, tau)

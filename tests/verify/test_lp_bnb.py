@@ -377,3 +377,29 @@ def test_huge_and_tiny_weights_give_exact_answers_without_float_warnings():
             expected = oracle_box_max(W, b, lo, hi, 0.0)
             res = max_active(block, Box(lo, hi))
         assert res.optimal and res.value == expected, (idx, res.value, expected)
+
+
+def test_boxes_beyond_the_lp_range_go_to_the_exact_solver():
+    """Regression (review): HiGHS reads bounds past 1e20 as infinite and rejected the columns,
+    which crashed the LP search; boxes as wide as the float range crashed the sampling."""
+    block = MLPBlock(np.array([[1.0], [-1.0]]), np.array([-1.5e21, 1.5e21]))
+    res = max_active(block, Box([1e21], [2e21]))
+    assert res.optimal and res.value == 1
+    wide = MLPBlock(np.array([[1.0], [-1.0], [2.0]]), np.array([0.0, 1e300, -1e308]))
+    res = max_active(wide, Box([-1.7e308], [1.7e308]))
+    assert res.optimal and res.value == 2
+    assert exact_count_at(wide.W1, wide.b1, res.witness.exact_x or res.witness.x, 0.0) == 2
+
+
+def test_k_check_with_several_lp_groups_is_decided_without_a_timeout(lp_first):
+    """Regression (review): a group counted as settled when its upper bound fitted under k minus
+    the other groups' lower bounds, so the sum of upper bounds could stay above k: Unknown."""
+    W = np.array([[2.0, 5e-324, -2.0, 2.0], [2.0, -1.0, -1.0, -1e-300], [1e-300, -1.0, 2.0, -1.0],
+                  [0.0, 1e-20, 0.0, -2.0], [-2.0, 1e-300, 1.0, 2.0], [0.0, 0.0, 0.0, 0.0], [5e-324, -2.0, -1.0, -2.0]])
+    b = np.array([1e-300, -3.0, 3.0, 2.0, 3.0, -3.0, 2.0])
+    block, dom = MLPBlock(W, b), Hypercube(4, (-1e308, 1e308))
+    for presolve in (True, False):
+        res = max_active(block, dom, tau=0.5, method="bnb", presolve=presolve)
+        assert res.optimal and res.value == 5
+        assert isinstance(check_sparsity(block, 5, dom, tau=0.5, method="bnb", presolve=presolve), Verified)
+        assert isinstance(check_sparsity(block, 4, dom, tau=0.5, method="bnb", presolve=presolve), Violated)
