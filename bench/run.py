@@ -188,7 +188,8 @@ def balls_throughput():
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None)
     startup = time.monotonic() - t
     try:
-        certify_balls(block, centers[:20], radius, timeout=10.0, jobs=2, executor="dask", address=cluster.scheduler_address)
+        certify_balls(block, centers[:20], radius, timeout=10.0, jobs=2, executor="dask",
+                      address=cluster.scheduler_address)  # warm-up: workers load the code and kernels
         t = time.monotonic()
         dask = certify_balls(block, centers, radius, timeout=10.0, jobs=2, executor="dask",
                              address=cluster.scheduler_address)

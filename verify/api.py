@@ -392,7 +392,8 @@ class _Engine:
         small = HAVE_HIGHS and self.method in ("auto", "bnb") and U.size <= 32
         if not isinstance(d, Polytope):  # small instances: a short sample only, the LP search does the rest
             x0 = box_search(self.block.W1[U], self.block.b1[U], lo_f, hi_f, self.tau, seed=self.seed,
-                            budget_s=0.0 if small else self.budget(0.1, 0.3 if U.size > (32 if HAVE_HIGHS else 8) else 0.005),
+                            budget_s=0.0 if small else
+                            self.budget(0.1, 0.3 if U.size > (32 if HAVE_HIGHS else 8) else 0.005),
                             samples=256 if small else 2048, extra=x0[None, :], stop_at=int(U.size))
         rows = real_rows(self.block.W1, self.block.b1, U, self.tau)
         point0 = [Fraction(float(v)) for v in x0]

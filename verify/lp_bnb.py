@@ -128,7 +128,6 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
     """
     A = rel.A
     s, m = A.shape
-    Ap, An = np.maximum(A, 0.0), np.minimum(A, 0.0)
     inner_lo, inner_hi = inner if inner is not None else (rel.lo, rel.hi)
     h = new_highs()
     h.setOptionValue("presolve", "off")
@@ -146,25 +145,36 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
     for i in range(s):
         idx = np.r_[np.arange(m), m + i].astype(np.int32)
         h.addRow(-inf, inf, m + 1, idx, np.r_[A[i], 0.0])
+    rl = np.full(2 * s, -np.inf)  # row ranges: "on" rows [L, inf), "off" rows (-inf, inact_hi] or free,
+    ru = np.full(2 * s, np.inf)  # then clique rows (-inf, 1]
+
+    def add_clique_rows(qs: list[tuple[int, ...]]) -> None:
+        """Rows sum_{i in q} a_i <= 1, valid for the whole search, in HiGHS and in (G, rl, ru) alike."""
+        nonlocal G, rl, ru
+        Q = np.zeros((len(qs), m + s))
+        for k, q in enumerate(qs):
+            h.addRow(-inf, 1.0, len(q), np.asarray([m + i for i in q], dtype=np.int32), np.ones(len(q)))
+            Q[k, [m + i for i in q]] = 1.0
+        G = np.vstack((G, Q))
+        rl = np.r_[rl, np.full(len(qs), -np.inf)]
+        ru = np.r_[ru, np.ones(len(qs))]
+
+    def exclude_conflicts(al: np.ndarray, au: np.ndarray) -> np.ndarray:
+        """A unit that is on switches off every unit it conflicts with."""
+        return np.where(conflicts[al == 1].any(axis=0), 0.0, au) if has_conflicts and al.any() else au
+
     propagator = Propagator(rel, integral)
     cliques = greedy_cliques(conflicts) if conflicts is not None and conflicts.any() else []
-    known_cliques = set(cliques)
-    nb_masks = neighbour_masks(conflicts) if cliques else []
-    for q in cliques:
-        h.addRow(-inf, 1.0, len(q), np.asarray([m + i for i in q], dtype=np.int32), np.ones(len(q)))
-    if cliques:
-        Q = np.zeros((len(cliques), m + s))
-        for r, q in enumerate(cliques):
-            Q[r, [m + i for i in q]] = 1.0
-        G = np.vstack((G, Q))
     has_conflicts = bool(cliques)
+    known_cliques = set(cliques)
+    nb_masks = neighbour_masks(conflicts) if has_conflicts else []
+    if cliques:
+        add_clique_rows(cliques)
     safe = _SafeBound(np.r_[np.zeros(m), np.ones(s)])
     rows_idx = np.arange(2 * s, dtype=np.int32)
     cols_idx = np.arange(m + s, dtype=np.int32)
     unit_cols = m + np.arange(s)
     cur_M = np.zeros(s)
-    rl = np.full(2 * s + len(cliques), -np.inf)  # "on" rows [L, inf), "off" rows (-inf, inact_hi] or free,
-    ru = np.r_[np.full(2 * s, np.inf), np.ones(len(cliques))]  # clique rows (-inf, 1]
     signs = [1.0, -1.0]  # the multipliers' sign convention that gave the bound last time goes first
     best = best_known
     best_point: np.ndarray | None = None
@@ -205,14 +215,11 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
         if pbound < target + 1:
             continue
         nodes += 1
-        if has_conflicts and al.any():
-            au = np.where(conflicts[al == 1].any(axis=0), 0.0, au)  # a unit that is on excludes its conflicts
-        prop = propagator(xl, xu, al, au)
+        prop = propagator(xl, xu, al, exclude_conflicts(al, au))
         if prop is None:
             continue
         xl, xu, al, au, L, H = prop  # units surely on/off and the box their rows leave
-        if has_conflicts and al.any():
-            au = np.where(conflicts[al == 1].any(axis=0), 0.0, au)
+        au = exclude_conflicts(al, au)  # propagation may have switched more units on
         if (al > au).any() or au.sum() < target + 1:
             continue
         # a_i = 1 gives A v >= L + M: M is rounded down so that L + M <= act_lo, a valid row
@@ -261,14 +268,7 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
             if not cuts:
                 break
             rounds += 1
-            for q in cuts:  # global rows sum_{i in q} a_i <= 1, valid for the whole search
-                h.addRow(-inf, 1.0, len(q), np.asarray([m + i for i in q], dtype=np.int32), np.ones(len(q)))
-            Q = np.zeros((len(cuts), m + s))
-            for k, q in enumerate(cuts):
-                Q[k, [m + i for i in q]] = 1.0
-            G = np.vstack((G, Q))
-            rl = np.r_[rl, np.full(len(cuts), -np.inf)]
-            ru = np.r_[ru, np.ones(len(cuts))]
+            add_clique_rows(cuts)
         if infeasible:
             continue
         if bound is not None and bound < target + 1:

@@ -155,7 +155,8 @@ class Propagator:
                 au = np.where(H < rel.act_lo, 0.0, au)
                 if (al > au).any():
                     return None
-                reach = (self.absA * (xu - xl)).max(axis=1, initial=0.0)  # a row moves a bound only if its slack is below this
+                # a row can move a bound only when its slack is below its largest term's reach
+                reach = (self.absA * (xu - xl)).max(axis=1, initial=0.0)
                 on = (al == 1) & (H - rel.act_lo < reach)
                 off = (au == 0) & (rel.inact_hi - L < reach)
                 if not (on.any() or off.any()):

@@ -15,7 +15,8 @@ def _counts(Z: np.ndarray, tau: float) -> np.ndarray:
 def cube_search(W: np.ndarray, b: np.ndarray, lo: float, hi: float, tau: float, *, seed: int = 0,
                 budget_s: float = 0.5, samples: int = 2048, climbs: int = 24, target: int | None = None) -> np.ndarray:
     """A point of {lo,hi}^n with many active units (float evaluation), found by sampling,
-    unit-directed starts (the vertex maximising one unit) and best-improvement bit flips."""
+    unit-directed starts (the vertex maximising one unit), then compiled annealing when numba
+    is installed and the budget exceeds 50 ms, else best-improvement bit flips."""
     rng = np.random.default_rng(seed)
     s, n = W.shape
     deadline = time.monotonic() + budget_s
@@ -28,7 +29,8 @@ def cube_search(W: np.ndarray, b: np.ndarray, lo: float, hi: float, tau: float, 
     best_x, best_c = X[order[0]].copy(), int(counts[order[0]])
     if target is not None and best_c >= target:
         return best_x
-    if HAVE_ANNEAL and budget_s > 0.05:  # compiled annealing from the best samples, in 0/1 form: (hi - lo) W y > tau - b - lo W 1
+    if HAVE_ANNEAL and budget_s > 0.05:
+        # compiled annealing from the best samples, in 0/1 form: (hi - lo) W y > tau - b - lo W 1
         A = (hi - lo) * W
         t = tau - b - lo * W.sum(axis=1)
         t = t + 1e-12 * (np.abs(t) + np.abs(A).sum(axis=1))  # strict inequality, in float (a heuristic)
@@ -180,8 +182,12 @@ def cube_anneal(A: np.ndarray, t: np.ndarray, starts: list[np.ndarray], budget_s
     best_c, best_y = -1, np.asarray(starts[0], dtype=np.float64) if starts else np.zeros(m)
     r = 0
     while time.monotonic() < deadline:
-        y0 = np.asarray(starts[r], dtype=np.float64).copy() if r < len(starts) else rng.integers(0, 2, m).astype(np.float64)
-        c, y = _anneal(A, t, y0, iters, int(seed * 7919 + r) % (2**31), temp, weight, s + 1 if target is None else target)
+        if r < len(starts):
+            y0 = np.asarray(starts[r], dtype=np.float64).copy()
+        else:
+            y0 = rng.integers(0, 2, m).astype(np.float64)
+        stop = s + 1 if target is None else target
+        c, y = _anneal(A, t, y0, iters, int(seed * 7919 + r) % (2**31), temp, weight, stop)
         if c > best_c:
             best_c, best_y = c, y
         r += 1
