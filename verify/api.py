@@ -205,14 +205,13 @@ class _Engine:
             X = np.where(bits == 1, d.hi, d.lo).astype(np.float64)
             return X, X @ Wu[:, cols].T
 
-        with np.errstate(over="ignore", invalid="ignore"):  # overflow is detected below
-            X1, Z1 = half(np.arange(h1))
-            X2, Z2 = half(np.arange(h1, n))
-            Z = (Z1 + (bu - self.tau))[:, None, :] + Z2[None, :, :]
-            xmax = max(abs(d.lo), abs(d.hi))
-            err = 2 * (n + 4) * 2.0**-53 * (xmax * np.abs(Wu).sum(axis=1) + np.abs(bu) + abs(self.tau)) + 2.0**-1000
+        X1, Z1 = half(np.arange(h1))  # may overflow on huge weights (quietly, see _float_checked) ...
+        X2, Z2 = half(np.arange(h1, n))
+        Z = (Z1 + (bu - self.tau))[:, None, :] + Z2[None, :, :]
+        xmax = max(abs(d.lo), abs(d.hi))
+        err = 2 * (n + 4) * 2.0**-53 * (xmax * np.abs(Wu).sum(axis=1) + np.abs(bu) + abs(self.tau)) + 2.0**-1000
         if not (np.isfinite(err).all() and np.isfinite(Z).all()):
-            return None  # overflow: only the exact path can decide
+            return None  # ... which is detected here: only the exact path can decide
         # possibly active units per point (a near-tie may be either); bytes summed in a small integer type
         possible = (Z > -err).view(np.uint8).sum(axis=2, dtype=np.uint16 if Z.shape[2] < 2**16 else np.int64)
         best = int(possible.max())
