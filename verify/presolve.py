@@ -79,7 +79,7 @@ def box_ranges(W: np.ndarray, b: np.ndarray, lo_f: np.ndarray, hi_f: np.ndarray,
 def _polytope_ranges(block: MLPBlock, domain: Polytope, tau: float) -> UnitRanges:
     import z3
 
-    from .z3_helpers import rational_linear, real_vars, z3_fraction
+    from .z3_helpers import fraction_to_float, rational_linear, real_vars, value_fraction, z3_fraction
 
     x = real_vars("x", domain.dim)
     base = []
@@ -99,15 +99,17 @@ def _polytope_ranges(block: MLPBlock, domain: Polytope, tau: float) -> UnitRange
             opt = z3.Optimize()
             opt.add(*base)
             h = opt.maximize(zi) if sense == "max" else opt.minimize(zi)
-            opt.check()
-            val = opt.upper(h) if sense == "max" else opt.lower(h)
-            bounded = z3.is_rational_value(val)
+            # an answer other than sat leaves the unit undecided (sound); a numeral is the exact
+            # optimum (IntNumRef when integer-valued, RatNumRef otherwise), anything else (oo) unbounded
+            val = None
+            if opt.check() == z3.sat:
+                val = value_fraction(opt.upper(h) if sense == "max" else opt.lower(h))
             if sense == "max":
-                upper[i] = float(val.as_fraction()) if bounded else np.inf
-                off[i] = bounded and val.as_fraction() <= t
+                upper[i] = np.inf if val is None else fraction_to_float(val)
+                off[i] = val is not None and val <= t
             else:
-                lower[i] = float(val.as_fraction()) if bounded else -np.inf
-                on[i] = bounded and val.as_fraction() > t
+                lower[i] = -np.inf if val is None else fraction_to_float(val)
+                on[i] = val is not None and val > t
     return UnitRanges(lower, upper, off, on)
 
 

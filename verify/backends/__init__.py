@@ -9,12 +9,15 @@ from .base import Backend, CubeQuery, Outcome, RealQuery
 BACKENDS = ("z3",)
 
 
-def make_backend(name: str, query: "CubeQuery | RealQuery") -> Backend:
-    """The backend called ``name`` for this query (a factory, as in pySMT)."""
+def make_backend(name: str, query: "CubeQuery | RealQuery", deadline: float | None = None) -> Backend:
+    """The backend called ``name`` for this query (a factory, as in pySMT).
+
+    ``deadline``: an absolute ``time.monotonic()`` value (None: none). Building the encoding
+    stops when it passes; ``at_least`` then answers ``Outcome("unknown", reason="timeout")``."""
     if name == "z3":
         from .z3_backend import Z3Backend
 
-        return Z3Backend(query)
+        return Z3Backend(query, deadline=deadline)
     raise InvalidArgument(f"unknown backend {name!r}; available: {', '.join(BACKENDS)}")
 
 

@@ -26,11 +26,14 @@ class CubeQuery:
 
 @dataclass(frozen=True)
 class RealQuery:
-    """Units ``rows`` over x in a box (exact bounds) intersected with {A_int x <= c_int}."""
+    """Units ``rows`` over x in a box (exact bounds) intersected with {A_int x <= c_int}.
+
+    A bound may be None: unbounded on that side (polytopes, whose rows A x <= c are then the
+    whole domain). Without rows A every bound must be finite (a box)."""
 
     rows: IntegerRows
-    lower: tuple[Fraction, ...]
-    upper: tuple[Fraction, ...]
+    lower: tuple[Fraction | None, ...]
+    upper: tuple[Fraction | None, ...]
     A: tuple[tuple[int, ...], ...] = ()
     c: tuple[int, ...] = ()
     lower_finite: tuple[bool, ...] = field(default=())
@@ -44,6 +47,10 @@ class Outcome:
 
 
 class Backend(Protocol):
+    """Built by ``make_backend(name, query, deadline=None)``; ``deadline`` is an absolute
+    ``time.monotonic()`` value past which the backend stops building its encoding and answers
+    every question ``Outcome("unknown", reason="timeout")``."""
+
     name: str
 
     def at_least(self, count: int, timeout_s: float | None) -> Outcome:
