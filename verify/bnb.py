@@ -29,7 +29,10 @@ U = 2.0**-53
 
 
 def _kernel(C, T, err, rem, z, y, choice, first, state, besty, max_nodes):
-    """Resumable DFS. state = [depth, best, nodes, status]; status 0 done, 1 budget, 2 ambiguous leaf in y."""
+    """Resumable DFS. state = [depth, best, nodes, status]; status 0 done, 1 budget, 2 ambiguous leaf in y.
+
+    ``nodes`` counts expanded nodes exactly (a node met after the budget is not counted), so the
+    total does not depend on how the search is split into calls."""
     s, m = C.shape
     d = state[0]
     best = state[1]
@@ -66,10 +69,10 @@ def _kernel(C, T, err, rem, z, y, choice, first, state, besty, max_nodes):
                 break
             continue
         nodes += 1
-        if nodes > max_nodes:
+        if nodes > max_nodes:  # this node is not expanded: resuming at d expands (and counts) it
             state[0] = d
             state[1] = best
-            state[2] += nodes
+            state[2] += nodes - 1
             state[3] = 1
             return
         if choice[d] == 0:
@@ -108,9 +111,60 @@ if HAVE_NUMBA:
     _kernel = numba.njit(cache=True, nogil=True)(_kernel)
 
 
+CHUNK_NODES = 2_000_000  # nodes per compiled call between deadline checks
+
+
+class BnBOutcome(tuple):
+    """``(best, point, complete, nodes)``, unpacked like a 4-tuple, with ``upper``: a proved upper
+    bound on the group's maximum (``best`` when complete, else the largest bound of the open
+    subtrees). ``best`` is an exact count attained at ``point`` (None when nothing beat the
+    known count)."""
+
+    upper: int
+
+    def __new__(cls, best: int, point: dict[int, int] | None, complete: bool, nodes: int, upper: int):
+        self = super().__new__(cls, (best, point, complete, nodes))
+        self.upper = upper
+        return self
+
+    best = property(lambda self: self[0])
+    point = property(lambda self: self[1])
+    complete = property(lambda self: self[2])
+    nodes = property(lambda self: self[3])
+
+
+def _open_bound(C, T, err, rem, z, choice, first, d: int, best: int) -> int:
+    """Largest bound among the subtrees a stopped search has not explored (at least ``best``).
+
+    Stopped at depth d: the node there is open when choice[d] is 0 (not yet expanded); at d and
+    above, every node on the path whose choice is 1 still has its second child open (choice 2:
+    both children taken). A subtree whose first k coordinates are fixed (partial sums zk) holds at most the
+    number of units with zk + rem[:, k] + err > T, the kernel's own pruning bound."""
+    if d < 0:  # resumed after the last leaf: nothing open
+        return best
+    m = choice.size
+    opens = []
+    if d >= m or choice[d] == 0:  # the node at depth d itself (d = m: a cube of dimension 0)
+        opens.append((z[d], d))
+    for k in range(min(d + 1, m)):
+        if choice[k] == 1:  # first child taken (or done), second pending
+            opens.append((z[k] + C[:, k] * (1 - first[k]), k + 1))
+    up = best
+    for zk, k in opens:
+        up = max(up, int(((zk + rem[:, k]) + err > T).sum()))
+    return up
+
+
 def branch_and_bound(rows: IntegerRows, coords: np.ndarray, best_known: int, deadline: float | None,
-                     best_point: dict[int, int] | None = None) -> tuple[int, dict[int, int] | None, bool, int]:
-    """(best exact count, its 0/1 point over ``coords`` or None if nothing beat best_known, complete, nodes)."""
+                     best_point: dict[int, int] | None = None, *, node_limit: int | None = None) -> BnBOutcome:
+    """(best exact count, its 0/1 point over ``coords`` or None if nothing beat best_known, complete, nodes),
+    with ``.upper`` a proved upper bound (see :class:`BnBOutcome`).
+
+    The search stops incomplete at ``deadline`` (checked every ``CHUNK_NODES`` nodes) or after
+    ``node_limit`` expanded nodes (a deterministic budget: with ``deadline`` None the outcome is
+    reproducible)."""
+    if node_limit is not None and (isinstance(node_limit, bool) or int(node_limit) != node_limit or node_limit < 0):
+        raise ValueError(f"node_limit must be a non-negative integer or None, got {node_limit!r}")
     coords = np.asarray(coords, dtype=np.int64)
     s, m = len(rows), int(coords.size)
     Cint = [[row[j] for j in coords] for row in rows.C]
@@ -129,9 +183,18 @@ def branch_and_bound(rows: IntegerRows, coords: np.ndarray, best_known: int, dea
     first = np.zeros(m, np.int8)
     besty = np.zeros(m, np.int8)
     state = np.array([0, best_known, 0, 0], dtype=np.int64)
+
+    def _stopped(best: int, found: bool, by) -> BnBOutcome:
+        point = {int(coords[order[d]]): int(by[d]) for d in range(m)} if found else None
+        upper = min(s, _open_bound(C, T, err, rem, z, choice, first, int(state[0]), best))
+        return BnBOutcome(best, point, upper <= best, int(state[2]), max(best, upper))
+
     best, found = best_known, False
     while True:
-        _kernel(C, T, err, rem, z, y, choice, first, state, besty, 2_000_000)
+        chunk = CHUNK_NODES if node_limit is None else min(CHUNK_NODES, int(node_limit) - int(state[2]))
+        if chunk <= 0:  # node limit reached
+            return _stopped(best, found, best_y if found else None)
+        _kernel(C, T, err, rem, z, y, choice, first, state, besty, chunk)
         if int(state[1]) > best:
             best, found = int(state[1]), True
             exact = sum(sum(c for c, v in zip(Cr, besty) if c and v) > t for Cr, t in zip(Cint_o, rows.T))
@@ -150,7 +213,6 @@ def branch_and_bound(rows: IntegerRows, coords: np.ndarray, best_known: int, dea
         if state[3] == 0:
             break
         if deadline is not None and time.monotonic() > deadline:
-            point = {int(coords[order[d]]): int(best_y[d]) for d in range(m)} if found else None
-            return best, point, False, int(state[2])
+            return _stopped(best, found, best_y if found else None)
     point = {int(coords[order[d]]): int(best_y[d]) for d in range(m)} if found else None
-    return best, point, True, int(state[2])
+    return BnBOutcome(best, point, True, int(state[2]), best)

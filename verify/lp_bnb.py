@@ -45,6 +45,7 @@ except ImportError:  # pragma: no cover - exercised on machines without the extr
 
 _BANNER_SHOWN = False
 ROOT_CUT_ROUNDS, NODE_CUT_ROUNDS = 8, 1  # clique separation rounds per LP solve (root, other nodes)
+BEST_BOUND_EVERY = 8  # every 8th node is the open node of largest bound (the others continue the dive)
 
 
 def new_highs():
@@ -79,7 +80,8 @@ def lp_ready_box(lo: np.ndarray, hi: np.ndarray) -> bool:
 @dataclass(frozen=True)
 class LPOutcome:
     """Result of one search: ``best`` is exact (attained at ``point``, or the known value when
-    ``point`` is None); ``complete`` means no point has more; else ``upper`` bounds the rest."""
+    ``point`` is None); ``complete`` means no point has more; else ``upper`` bounds the rest
+    (on a timeout or node limit: the largest safe bound of the open nodes, floored)."""
 
     best: int
     point: np.ndarray | list | None  # floats, or exact Fractions when no float point was found
@@ -116,7 +118,8 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
                         count_exact: Callable[[np.ndarray], int], *,
                         strict_point: Callable[[list[int], bool], np.ndarray | list | None] | None = None,
                         inner: tuple[np.ndarray, np.ndarray] | None = None,
-                        stop_above: int | None = None, conflicts: np.ndarray | None = None) -> LPOutcome:
+                        stop_above: int | None = None, conflicts: np.ndarray | None = None,
+                        node_limit: int | None = None) -> LPOutcome:
     """Exact max of the number of active rows over the relaxation's box (cube when ``integral``).
 
     ``count_exact(v)`` counts active rows exactly at a point of the domain; ``strict_point(units, exact)``
@@ -125,7 +128,13 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
     ``inner`` is a float box inside the domain for rounding candidate points. With ``stop_above`` the search ends as soon as the count exceeds it.
     ``conflicts`` (from :func:`pair_conflicts`) adds the clique rows sum_{i in Q} a_i <= 1 of the
     conflict graph to the relaxation and switches conflicting units off once a unit is on.
+    ``node_limit`` caps the number of LP nodes solved: a deterministic budget (with ``deadline``
+    None the whole search is reproducible). At the deadline or the node limit the search stops
+    with ``upper`` the largest safe bound among the open nodes (each unsolved node carries its
+    parent's bound), floored since the count is an integer.
     """
+    if node_limit is not None and (isinstance(node_limit, bool) or int(node_limit) != node_limit or node_limit < 0):
+        raise ValueError(f"node_limit must be a non-negative integer or None, got {node_limit!r}")
     A = rel.A
     s, m = A.shape
     inner_lo, inner_hi = inner if inner is not None else (rel.lo, rel.hi)
@@ -186,6 +195,10 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
     complete = True
     open_bound = best
 
+    def frontier_bound() -> int:
+        """Largest proved count among the open nodes (a safe real bound, so its floor)."""
+        return max((int(math.floor(e[4])) if math.isfinite(e[4]) else s for e in stack), default=best)
+
     def improve(v: np.ndarray) -> bool:
         nonlocal best, best_point, target
         cnt = count_exact(v)
@@ -207,13 +220,22 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
     while stack:
         if stop_above is not None and best > stop_above:
             break
-        if deadline is not None and time.monotonic() > deadline:
-            complete = False
-            open_bound = max(open_bound, max(int(math.floor(e[4])) if math.isfinite(e[4]) else s for e in stack))
-            break
-        xl, xu, al, au, pbound = stack.pop()
+        if nodes % BEST_BOUND_EVERY == BEST_BOUND_EVERY - 1 and len(stack) > 1:
+            # now and then the open node of largest bound instead of the dive: the proved upper
+            # bound (the frontier's largest) then keeps falling while the dive looks for points
+            k = max(range(len(stack)), key=lambda i: stack[i][4])
+            xl, xu, al, au, pbound = stack.pop(k)
+            if pbound < target + 1:  # the largest bound cannot beat the target: neither can the rest
+                stack.clear()
+        else:
+            xl, xu, al, au, pbound = stack.pop()
         if pbound < target + 1:
             continue
+        if (deadline is not None and time.monotonic() > deadline) or (node_limit is not None and nodes >= node_limit):
+            stack.append((xl, xu, al, au, pbound))  # still open: it counts towards the frontier's bound
+            complete = False
+            open_bound = max(open_bound, frontier_bound())
+            break
         nodes += 1
         prop = propagator(xl, xu, al, exclude_conflicts(al, au))
         if prop is None:
@@ -235,9 +257,11 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
                            np.where(np.isfinite(ru[:2 * s]), ru[:2 * s], inf))
         vl, vu = np.concatenate((xl, al)), np.concatenate((xu, au))
         h.changeColsBounds(m + s, cols_idx, vl, vu)
-        if deadline is not None:
-            h.setOptionValue("time_limit", max(0.01, deadline - time.monotonic()))
+        if deadline is not None:  # HiGHS compares time_limit with its run time summed over all runs
+            h.setOptionValue("time_limit", h.getRunTime() + max(0.01, deadline - time.monotonic()))
         rounds = 0
+        solved = None  # the last solved round's (bound, terms, r, er, v): still valid if a later round stops
+        timed_out = False
         while True:
             h.run()
             status = h.getModelStatus()
@@ -245,6 +269,11 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
             bound = None
             v = None
             infeasible = False
+            if status == highspy.HighsModelStatus.kTimeLimit:
+                timed_out = True
+                if solved is not None:  # a bound without the newest clique rows holds all the same
+                    bound, terms, r, er, v = solved
+                break
             if status == highspy.HighsModelStatus.kOptimal:
                 pi = np.asarray(sol.row_dual)
                 lp_obj = h.getInfo().objective_function_value
@@ -255,6 +284,7 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
                         bound, terms, r, er = other
                         signs.reverse()
                 v = np.asarray(sol.col_value)
+                solved = (bound, terms, r, er, v)
             elif status == highspy.HighsModelStatus.kInfeasible:
                 _, has_ray, ray = h.getDualRay()
                 if has_ray:
@@ -271,6 +301,11 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
             add_clique_rows(cuts)
         if infeasible:
             continue
+        if timed_out and bound is None:  # the deadline came during this node's LP: it stays open
+            stack.append((xl, xu, al, au, pbound))
+            complete = False
+            open_bound = max(open_bound, frontier_bound())
+            break
         if bound is not None and bound < target + 1:
             continue
         if bound is not None:
@@ -292,7 +327,8 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
             vu = np.where(fix_lo, vl, vu)
             vl = np.where(fix_hi, vu, vl)
             xl, xu, al, au = vl[:m], vu[:m], vl[m:], vu[m:]
-        node_bound = float(s) if bound is None else bound
+        # the parent's bound holds on this node too: keep the smaller (an unsolved LP keeps the parent's)
+        node_bound = pbound if bound is None else min(bound, pbound)
         # primal: the LP point, rounded into the domain, counted exactly when it looks better
         if v is not None:
             x = v[:m]
@@ -363,16 +399,24 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
     return LPOutcome(best, best_point, complete and upper == best, upper, nodes)
 
 
-def milp_candidates(rel: FloatRows, integral: bool, time_limit: float, *, margin: float = 1e-7) -> list[np.ndarray]:
+def milp_candidates(rel: FloatRows, integral: bool, time_limit: float | None, *, margin: float = 1e-7,
+                    node_limit: int | None = None) -> list[np.ndarray]:
     """Points from HiGHS's MILP on the big-M model (a primal heuristic only: callers count them exactly).
 
     On real domains each forced row asks for a relative margin, so that the points HiGHS returns
     tend to be strictly inside the active half-spaces rather than on their boundaries.
+    ``node_limit`` caps HiGHS's branch-and-bound nodes (a deterministic budget; with
+    ``time_limit`` None the result is reproducible). At least one of the two limits is needed.
     """
+    if time_limit is None and node_limit is None:
+        raise ValueError("milp_candidates needs a time_limit or a node_limit")
     A = rel.A
     s, m = A.shape
     h = new_highs()
-    h.setOptionValue("time_limit", max(0.01, float(time_limit)))
+    if time_limit is not None:
+        h.setOptionValue("time_limit", max(0.01, float(time_limit)))
+    if node_limit is not None:
+        h.setOptionValue("mip_max_nodes", max(1, int(node_limit)))
     inf = highspy.kHighsInf
     h.addVars(m, rel.lo, rel.hi)
     h.addVars(s, np.zeros(s), np.ones(s))
