@@ -16,6 +16,7 @@ import numpy as np
 
 from ._validate import as_count, as_finite_float, as_float64, as_rng
 from .errors import DomainError, ShapeError
+from .exact import float_above, float_below
 
 MAX_ENUMERATION_DIM = 26
 DEFAULT_CHUNK = 1 << 16
@@ -219,12 +220,12 @@ class LinfBall:
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Float box enclosing the exact ball (outward rounding)."""
         lo, hi = self.exact_bounds()
-        return np.array([_round_down(v) for v in lo]), np.array([_round_up(v) for v in hi])
+        return np.array([float_below(v) for v in lo]), np.array([float_above(v) for v in hi])
 
     def inner_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Largest float box inside the exact ball (inward rounding)."""
         lo, hi = self.exact_bounds()
-        return np.array([_round_up(v) for v in lo]), np.array([_round_down(v) for v in hi])
+        return np.array([float_above(v) for v in lo]), np.array([float_below(v) for v in hi])
 
     def contains(self, x: Any) -> bool:
         arr = _point(self.dim, x)
@@ -240,16 +241,6 @@ class LinfBall:
     def __repr__(self) -> str:
         extra = ", within=Box" if self.within is not None else ""
         return f"LinfBall(dim={self.dim}, radius={self.radius:g}{extra})"
-
-
-def _round_down(q: Fraction) -> float:
-    f = float(q)  # correctly rounded to nearest
-    return f if Fraction(f) <= q else float(np.nextafter(f, -np.inf))
-
-
-def _round_up(q: Fraction) -> float:
-    f = float(q)
-    return f if Fraction(f) >= q else float(np.nextafter(f, np.inf))
 
 
 @dataclass(frozen=True, eq=False)

@@ -21,6 +21,31 @@ def frac(value: float) -> Fraction:
     return Fraction(float(value))
 
 
+def nearest_float(q: Fraction) -> float:
+    """q rounded to the nearest float64, as IEEE rounding does: +-inf past the largest float
+    (``float(q)`` raises OverflowError there instead)."""
+    try:
+        return float(q)
+    except OverflowError:
+        return float("inf") if q > 0 else float("-inf")
+
+
+def float_below(q: Fraction) -> float:
+    """The largest float64 <= q (-inf only when q is below -DBL_MAX)."""
+    f = nearest_float(q)
+    if np.isinf(f):
+        return f if f < 0 else float(np.finfo(np.float64).max)
+    return f if Fraction(f) <= q else float(np.nextafter(f, -np.inf))
+
+
+def float_above(q: Fraction) -> float:
+    """The smallest float64 >= q (+inf only when q is above DBL_MAX)."""
+    f = nearest_float(q)
+    if np.isinf(f):
+        return f if f > 0 else -float(np.finfo(np.float64).max)
+    return f if Fraction(f) >= q else float(np.nextafter(f, np.inf))
+
+
 def fracs(values: Iterable[float]) -> list[Fraction]:
     return [Fraction(float(v)) for v in values]
 

@@ -19,10 +19,12 @@ import numpy as np
 from sparse_models import Hypercube, LinfBall, MLPBlock, PointSet, Polytope, check_domain
 from sparse_models._validate import as_count, as_finite_float
 from sparse_models.errors import InvalidArgument, SoundnessError
+from sparse_models.exact import nearest_float
 
 from .backends import make_backend
 from .backends.base import CubeQuery, RealQuery
 from .bnb import HAVE_NUMBA, branch_and_bound
+from .compiled import warm_up
 from .enumerate import EnumerationOutcome, enumerate_cube
 from .executor import run_batch
 from .exact_eval import exact_active_mask
@@ -32,14 +34,16 @@ from .conflicts import pair_conflicts
 from .lp_bnb import HAVE_HIGHS, lp_branch_and_bound, lp_ready_box, milp_candidates, new_highs
 from .relaxation import float_rows
 from .presolve import UnitRanges, unit_ranges
-from .results import MaxActive, Stats, Unknown, Verified, Violated, Witness
+from .results import Interrupted, MaxActive, Stats, Unknown, Verified, Violated, Witness
 from .search import HAVE_ANNEAL, box_search, cube_anneal, cube_search
 from .witness import witness_at, witness_from_rational
+from .z3_helpers import feasible_point, max_slack
 
 ENUM_MAX_COORDS = 26  # enumerate a group's cube when it has at most this many coordinates ...
 ENUM_MAX_WORK = 2**36  # ... and 2^coords * rows stays below this
 METHODS = ("auto", "enumerate", "bnb", "z3")
 TINY_CUBE_WORK = 2**20  # 2^n * undecided units up to which a cube is scanned in one float64 product
+COMPILED_NODES_PER_NODE = 1000  # node_limit counts LP nodes; this many compiled cube nodes count as one
 LP_BNB_MIN_COORDS = 37  # from here on cube groups go to the LP branch and bound first (see bench/frontier.py)
 
 
@@ -70,7 +74,7 @@ class _Engine:
     """One max-active computation; ``stop_above``/``stop_at_most`` turn it into a k-check."""
 
     def __init__(self, block: MLPBlock, domain: Any, tau: float, timeout: float | None, method: str,
-                 presolve: bool, seed: int, backend: str, jobs: int = 1) -> None:
+                 presolve: bool, seed: int, backend: str, jobs: int = 1, node_limit: int | None = None) -> None:
         if not isinstance(block, MLPBlock):
             raise InvalidArgument(f"expected an MLPBlock, got {type(block).__name__}; load models with sparse_models.load")
         check_domain(domain, block.n)
@@ -84,17 +88,52 @@ class _Engine:
             raise InvalidArgument(f"method must be one of {METHODS}, got {method!r}")
         self.method, self.seed, self.backend_name = method, seed, backend
         self.jobs = as_count("jobs", jobs, low=1)
+        self.node_limit = None if node_limit is None else as_count("node_limit", node_limit, low=0)
+        self.nodes_used = 0
         self.start = time.monotonic()
         self.deadline = None if timeout is None else self.start + timeout
         self.calls = 0
         self.rechecks = 0
         self.notes: list[str] = []
+        self.interrupted = False  # Ctrl-C: the bounds so far are returned, then re-raised as Interrupted
         self.ranges = unit_ranges(block, domain, self.tau) if presolve else UnitRanges(
             np.full(block.s, -np.inf), np.full(block.s, np.inf), np.zeros(block.s, bool), np.zeros(block.s, bool))
         self.on = self.ranges.n_on
         self.undecided = np.flatnonzero(self.ranges.undecided)
 
     # -- helpers -----------------------------------------------------------------
+    def _warm(self) -> None:
+        """Compile the numba kernels before their first use (once per process), moving the
+        deadline by the time it took: compilation never eats the caller's timeout."""
+        spent = warm_up()
+        if spent:
+            self.notes.append(f"numba kernels compiled or loaded in {spent:.2f} s (once per process, not counted)")
+            if self.deadline is not None:
+                self.deadline += spent
+
+    def _interrupt(self) -> None:
+        """Ctrl-C inside the solve: keep the proved bounds; the entry point re-raises."""
+        self.interrupted = True
+        self.notes.append("interrupted")
+
+    @property
+    def deterministic(self) -> bool:
+        """A node limit and no timeout: every step does a fixed amount of work (reproducible runs)."""
+        return self.node_limit is not None and self.deadline is None
+
+    def node_budget(self, share: float = 1.0) -> int | None:
+        """Branch-and-bound nodes left (``share`` of them), None without a node limit."""
+        if self.node_limit is None:
+            return None
+        left = max(0, self.node_limit - self.nodes_used)
+        return left if share >= 1.0 else int(left * share)
+
+    def _stop_reason(self) -> str:
+        return "node limit" if self._out_of_nodes() else "timeout"
+
+    def _out_of_nodes(self) -> bool:
+        return self.node_limit is not None and self.nodes_used >= self.node_limit
+
     def remaining(self) -> float | None:
         return None if self.deadline is None else self.deadline - time.monotonic()
 
@@ -130,6 +169,7 @@ class _Engine:
             fast = self._tiny_cube(U)
             if fast is not None:
                 return fast
+        self._warm()
         rows = cube_rows(self.block.W1, self.block.b1, U, d.lo, d.hi, self.tau)
         member_lists = independent_groups(rows)
         structures = [analyse_cube(subrows(rows, members)) for members in member_lists]
@@ -139,7 +179,8 @@ class _Engine:
         # the compiled branch and bound finds good points itself on cubes it can take: a short search there
         short = HAVE_NUMBA and self.method == "auto" and d.n < LP_BNB_MIN_COORDS
         x0 = cube_search(Wu, bu, d.lo, d.hi, self.tau, seed=self.seed,
-                         budget_s=self.budget(0.1, 0.005 if short else 0.3), target=upper - self.on)
+                         budget_s=None if self.deterministic else self.budget(0.1, 0.005 if short else 0.3),
+                         target=upper - self.on)
         y0 = (x0 == d.hi).astype(np.int64)
         y0_int = [int(v) for v in y0]
         groups = []
@@ -178,14 +219,17 @@ class _Engine:
                         g.rows, self.block.n, g.structure.implied, g.structure.cliques),  # type: ignore[attr-defined]
                         only_group=len(groups) == 1)
         except _Timeout:
-            self.notes.append("timeout")
+            self.notes.append(self._stop_reason())
+        except KeyboardInterrupt:
+            self._interrupt()
         y = y0.copy()
         for g in groups:
             for j, v in g.point.items():
                 y[j] = int(v)
         x = np.where(y == 1, d.hi, d.lo).astype(np.float64)
         w = witness_at(self.block, x, self.tau)
-        if w.count < total_lo():
+        if w.count < total_lo() and not self.interrupted:  # (an interrupt may fall between a group's
+            # lower bound and its point: then the witness's exact count is the proved lower bound)
             raise SoundnessError(f"assembled cube witness has {w.count} active units, fewer than the {total_lo()} claimed")
         return w.count, max(total_up(), w.count), w, method
 
@@ -266,15 +310,22 @@ class _Engine:
         rem = self.remaining()
         share = None if rem is None else time.monotonic() + (rem if self.method == "bnb" and last else
                                                               (0.8 if last else 0.5) * rem)
-        best, point, complete, _ = branch_and_bound(g.rows, g.coords, g.lower, share)
+        budget = self.node_budget(1.0 if last else 0.5)  # in LP nodes: a compiled node is far cheaper
+        out = branch_and_bound(g.rows, g.coords, g.lower, share,
+                               node_limit=None if budget is None else budget * COMPILED_NODES_PER_NODE)
+        best, point, complete, nodes = out
         self.calls += 1
+        self.nodes_used += -(-nodes // COMPILED_NODES_PER_NODE)
         if point is not None and best > g.lower:
             g.lower = best
             g.point = {j: Fraction(v) for j, v in point.items()}
         if complete:
             g.upper = g.lower
             return True
-        if self.deadline is not None and time.monotonic() >= self.deadline:
+        g.upper = min(g.upper, max(out.upper, g.lower))
+        if g.lower >= g.upper:
+            return True
+        if (self.deadline is not None and time.monotonic() >= self.deadline) or self._out_of_nodes():
             raise _Timeout
         return False
 
@@ -315,31 +366,40 @@ class _Engine:
             if stage == "anneal":
                 budget = 2.0 if rem is None else min(2.0, 0.1 * rem)
                 starts = [np.array([float(g.point.get(int(j), 0)) for j in g.coords])]
-                y = cube_anneal(rel.A, rel.act_lo, starts, budget, seed=self.seed, target=g.upper)
+                if self.deterministic:
+                    y = cube_anneal(rel.A, rel.act_lo, starts, None, seed=self.seed, target=g.upper, restarts=16)
+                else:
+                    y = cube_anneal(rel.A, rel.act_lo, starts, budget, seed=self.seed, target=g.upper)
                 accept(count(y), y)
                 continue
             if stage == "milp":
                 budget = 10.0 if rem is None else min(10.0, 0.25 * rem)
                 self.calls += 1
-                for v in milp_candidates(rel, integral, budget):
+                for v in (milp_candidates(rel, integral, None, node_limit=min(500, max(1, self.node_budget() // 4))) if self.deterministic
+                          else milp_candidates(rel, integral, budget)):
                     if not integral and inner is not None:
                         v = np.clip(v, inner[0], inner[1])
                     accept(count(v), v)
                 continue
             dl = final if stage == "lp-final" else (now + 1.0 if final is None else min(now + 1.0, final))
+            if self.deterministic:
+                dl = None
+            nl = None if self.node_limit is None else (
+                self.node_budget() if stage == "lp-final" else min(self.node_budget(), 500))
             # a k-check can stop at this group's share of k only when every other group is settled
             # (their bounds met); otherwise this group's exact maximum is needed
             others_lo, others_up = total_lo() - g.lower, total_up() - g.upper
             local_stop = None if stop_above is None or others_lo != others_up else stop_above - others_lo
             self.calls += 1
             out = lp_branch_and_bound(rel, integral, g.lower, dl, count, strict_point=strict, inner=inner,
-                                      stop_above=local_stop, conflicts=conflicts)
+                                      stop_above=local_stop, conflicts=conflicts, node_limit=nl)
+            self.nodes_used += out.nodes
             if out.point is not None:
                 accept(out.best, out.point)
             g.upper = min(g.upper, max(out.upper, g.lower))
             if g.lower >= g.upper or (local_stop is not None and (g.lower > local_stop or g.upper <= local_stop)):
                 return True
-        if self.deadline is not None and time.monotonic() >= self.deadline:
+        if (self.deadline is not None and time.monotonic() >= self.deadline) or self._out_of_nodes():
             raise _Timeout
         return False
 
@@ -347,7 +407,9 @@ class _Engine:
                      only_group: bool) -> None:
         """Ask the backend for more active units until UNSAT. When ``g`` is the only group, a
         k-check asks for k+1 directly (one UNSAT call then proves it)."""
-        backend = make_backend(self.backend_name, query)
+        if self._out_of_nodes():  # the node budget is spent: stop like a timeout, with the bounds proved
+            raise _Timeout
+        backend = make_backend(self.backend_name, query, deadline=self.deadline)
         while g.lower < g.upper and not self._stop(total_lo(), total_up(), stop_above, stop_at_most):
             target = g.lower + 1
             if stop_above is not None and only_group:
@@ -384,20 +446,24 @@ class _Engine:
         else:
             lo_e, hi_e = d.exact_bounds()
             lo_f, hi_f = (d.inner_bounds() if isinstance(d, LinfBall) else d.bounds())
-        x0 = self._real_start(lo_f, hi_f)
+        x0, point0 = self._real_start(lo_f, hi_f)
         if U.size == 0:
-            w = witness_at(self.block, x0, self.tau)
+            on_units = [int(u) for u in np.flatnonzero(self.ranges.always_on)]
+            w = witness_from_rational(self.block, d, point0, self.tau, on_units, exact_units=on_units)
             return w.count, w.count, w, "presolve"
+        self._warm()
         small = HAVE_HIGHS and self.method in ("auto", "bnb") and U.size <= 32
         if not isinstance(d, Polytope):  # small instances: a short sample only, the LP search does the rest
             x0 = box_search(self.block.W1[U], self.block.b1[U], lo_f, hi_f, self.tau, seed=self.seed,
-                            budget_s=0.0 if small else
+                            budget_s=0.0 if small else None if self.deterministic else
                             self.budget(0.1, 0.3 if U.size > (32 if HAVE_HIGHS else 8) else 0.005),
                             samples=256 if small else 2048, extra=x0[None, :], stop_at=int(U.size))
+            point0 = [Fraction(float(v)) for v in x0]
         rows = real_rows(self.block.W1, self.block.b1, U, self.tau)
-        point0 = [Fraction(float(v)) for v in x0]
         g = _Group(rows, np.arange(self.block.n))
-        g.lower = count_active_at_float(rows, x0)
+        # the start point lies in the domain exactly; counted in integers when it is a float point
+        floats0 = all(Fraction(float(x)) == q for x, q in zip(x0, point0))
+        g.lower = count_active_at_float(rows, x0) if floats0 else sum(active_at_rational(rows, point0))
         g.upper = len(rows)
         g.point = dict(enumerate(point0))
         A, c = self._polytope_rows()
@@ -415,16 +481,18 @@ class _Engine:
                 self._solve_group(g, stop_above, stop_at_most, lambda: self.on + g.lower,
                                   lambda: self.on + g.upper, query, only_group=True)
         except _Timeout:
-            self.notes.append("timeout")
+            self.notes.append(self._stop_reason())
+        except KeyboardInterrupt:
+            self._interrupt()
         point = [g.point[j] for j in range(self.block.n)]
         undecided_on = [u for u, on in zip(rows.units, active_at_rational(rows, point)) if on]
         # exact active set at the rational point: presolve's always-on units plus the undecided rows
         # active there (decided in integers); every other unit is proved off on the whole domain
         claimed = sorted(set(int(u) for u in undecided_on) | set(int(u) for u in np.flatnonzero(self.ranges.always_on)))
         w = witness_from_rational(self.block, d, point, self.tau, claimed, exact_units=claimed)
-        if w.exact_x is not None:
+        if w.exact_x is not None and not self.interrupted:
             w = self._recenter(w, undecided_on, claimed, query) or w
-        if w.count < self.on + g.lower:
+        if w.count < self.on + g.lower and not self.interrupted:
             raise SoundnessError(f"real-domain witness has {w.count} active units, fewer than {self.on + g.lower} claimed")
         return w.count, max(self.on + g.upper, w.count), w, method
 
@@ -495,52 +563,39 @@ class _Engine:
 
     def _z3_max_slack(self, Cs, Ts, lower, upper, A, c, seconds: float | None):
         """Z3 Optimize: the largest t <= 1 with C x - T >= t ||C||_1 for every row, x in the exact box
-        (and A x <= c); (t, point) in Fractions, or None when Z3 gives no answer in ``seconds``."""
-        import z3
-
-        from .z3_helpers import model_fraction, z3_fraction
-        stop = None if seconds is None else time.monotonic() + seconds
-        late = lambda: stop is not None and time.monotonic() >= stop  # noqa: E731 (building a big encoding takes time too)
-        xs = [z3.Real(f"x{j}") for j in range(self.block.n)]
-        t = z3.Real("slack")
-        opt = z3.Optimize()
-        for j, x in enumerate(xs):
-            opt.add(x >= z3_fraction(lower[j]), x <= z3_fraction(upper[j]))
-        for Arow, ci in zip(A, c):
-            opt.add(z3.Sum([a * x for a, x in zip(Arow, xs) if a] or [z3.RealVal(0)]) <= ci)
-            if late():
-                return None
-        for C, T in zip(Cs, Ts):
-            norm = max(1, sum(abs(v) for v in C))
-            opt.add(z3.Sum([cj * x for cj, x in zip(C, xs) if cj] or [z3.RealVal(0)]) - T >= t * norm)
-            if late():
-                return None
-        opt.add(t <= 1)
-        opt.maximize(t)
-        if stop is not None:
-            opt.set("timeout", max(1, int((stop - time.monotonic()) * 1000)))
+        (None: unbounded side) and A x <= c; (t, point) in Fractions, or None when Z3 gives no
+        answer in ``seconds`` (the encoding checks that deadline as it is built)."""
         self.calls += 1
-        if opt.check() != z3.sat:
-            return None
-        m = opt.model()
-        return model_fraction(m, t), [model_fraction(m, x) for x in xs]
+        return max_slack(Cs, Ts, lower, upper, A, c, None if seconds is None else time.monotonic() + seconds)
 
-    def _real_start(self, lo_f, hi_f) -> np.ndarray:
+    def _real_start(self, lo_f, hi_f) -> tuple[np.ndarray, list[Fraction]]:
+        """A point of the domain to start from: floats for the searches, and its exact form
+        (the first lower bound is counted there, so it must lie in the domain exactly)."""
         d = self.domain
         if isinstance(d, LinfBall):
-            return np.clip(d.center, lo_f, hi_f)
-        if isinstance(d, Polytope):
+            x0 = np.clip(d.center, lo_f, hi_f)
+        elif isinstance(d, Polytope):
             try:
-                return d._interior_point()  # Chebyshev centre (scipy); only a starting point
+                x0 = d._interior_point()  # Chebyshev centre (scipy); only a starting point
             except Exception:
-                return self._polytope_feasible_point()
-        return (lo_f + hi_f) / 2
+                x0 = None
+            if x0 is None or not np.isfinite(x0).all() or not d.contains(x0):
+                # no float interior point (thin, unbounded or huge polytopes): an exact point of it
+                exact = feasible_point(*self._polytope_rows(), self.block.n, None)
+                floats = np.array([nearest_float(v) for v in exact])
+                if np.isfinite(floats).all() and d.contains(floats):
+                    return floats, [Fraction(float(v)) for v in floats]
+                return np.nan_to_num(floats), list(exact)
+        else:  # the box's centre, halved first (no overflow), clipped (no underflow past a bound)
+            x0 = np.clip(lo_f / 2 + hi_f / 2, lo_f, hi_f)
+        return x0, [Fraction(float(v)) for v in x0]
 
     def _polytope_box(self):
+        """No box around a polytope: its exact bounds are None (the rows A x <= c are the whole
+        domain, bounded or not) and its float bounds infinite. A clamp here would be a soundness
+        assumption: one at +-1e30 once hid every unit active beyond it."""
         n = self.block.n
-        lo = [Fraction(-10**30)] * n  # polytopes may be unbounded: huge exact bounds, never binding in practice
-        hi = [Fraction(10**30)] * n
-        return lo, hi, np.full(n, -1e30), np.full(n, 1e30)
+        return [None] * n, [None] * n, np.full(n, -np.inf), np.full(n, np.inf)
 
     def _polytope_rows(self):
         d = self.domain
@@ -549,21 +604,6 @@ class _Engine:
         rows = real_rows(d.A, -d.c, range(d.A.shape[0]), 0.0)  # A x - c > 0  <=>  C x > T
         # A x <= c  <=>  not (C x > T)  <=>  C x <= T
         return rows.C, rows.T
-
-    def _polytope_feasible_point(self) -> np.ndarray:
-        import z3
-
-        from .z3_helpers import model_fraction
-        A, c = self._polytope_rows()
-        xs = [z3.Real(f"x{j}") for j in range(self.block.n)]
-        s = z3.Solver()
-        for Arow, ci in zip(A, c):
-            s.add(z3.Sum([a * x for a, x in zip(Arow, xs) if a] or [z3.RealVal(0)]) <= ci)
-        if s.check() != z3.sat:
-            from sparse_models.errors import DomainError
-            raise DomainError("the polytope A x <= c is empty")
-        m = s.model()
-        return np.array([float(model_fraction(m, x)) for x in xs])
 
     def _recenter(self, w: Witness, undecided_on, claimed, query: RealQuery) -> Witness | None:
         """Move the rational witness to the point of largest worst-case slack, so it survives rounding."""
@@ -621,32 +661,46 @@ def _float_checked():
 
 def max_active(block: MLPBlock, domain: Any, *, tau: float = 0.0, timeout: float | None = None,
                method: str = "auto", presolve: bool = True, seed: int = 0, backend: str = "z3",
-               jobs: int = 1) -> MaxActive:
+               jobs: int = 1, node_limit: int | None = None) -> MaxActive:
     """The exact largest number of units active at once on ``domain``, with a witness.
 
-    On timeout the result has ``optimal=False`` and proved bounds ``value <= max <= upper_bound``.
-    ``jobs`` > 1 splits large cube scans over that many processes.
+    On timeout the result has ``optimal=False`` and proved bounds ``value <= max <= upper_bound``
+    (the upper one from the open branch-and-bound frontier). ``jobs`` > 1 splits large cube scans
+    over that many processes. ``node_limit`` is a deterministic budget: at most that many
+    branch-and-bound nodes (an LP node counts 1, 1000 compiled cube nodes count 1); with no
+    ``timeout`` every heuristic then does a fixed amount of work, so two runs give the same
+    answer on any machine. Ctrl-C raises :class:`verify.results.Interrupted` carrying the
+    bracket proved so far.
     """
     with _float_checked():
-        eng = _Engine(block, domain, tau, timeout, method, presolve, seed, backend, jobs)
+        eng = _Engine(block, domain, tau, timeout, method, presolve, seed, backend, jobs, node_limit)
         lo, up, w, how = eng.run()
     optimal = lo >= up
-    return MaxActive(lo, w, up, optimal, eng.stats(how), "" if optimal else "timeout before the bounds met")
+    res = MaxActive(lo, w, up, optimal, eng.stats(how), "" if optimal else
+                    "interrupted" if eng.interrupted else f"{eng._stop_reason()} before the bounds met")
+    if eng.interrupted and not optimal:  # Ctrl-C: the caller gets the bracket proved so far
+        raise Interrupted(res)
+    return res
 
 
 def check_sparsity(block: MLPBlock, k: int, domain: Any, *, tau: float = 0.0, timeout: float | None = None,
                    method: str = "auto", presolve: bool = True, seed: int = 0,
-                   backend: str = "z3", jobs: int = 1) -> Verified | Violated | Unknown:
+                   backend: str = "z3", jobs: int = 1, node_limit: int | None = None) -> Verified | Violated | Unknown:
     """Prove that at most ``k`` units are active at once on ``domain``, or give an input where more are."""
     if not isinstance(block, MLPBlock):
         raise InvalidArgument(f"expected an MLPBlock, got {type(block).__name__}")
     k = as_count("k", k, low=0, high=block.s)
     with _float_checked():
-        eng = _Engine(block, domain, tau, timeout, method, presolve, seed, backend, jobs)
+        eng = _Engine(block, domain, tau, timeout, method, presolve, seed, backend, jobs, node_limit)
         lo, up, w, how = eng.run(stop_above=k, stop_at_most=k)
     st = eng.stats(how)
     if lo > k:
-        return Violated(k, w, st)
-    if up <= k:
-        return Verified(k, up, st)
-    return Unknown(k, lo, up, "timeout before the question was settled", w, st)
+        res: Verified | Violated | Unknown = Violated(k, w, st)
+    elif up <= k:
+        res = Verified(k, up, st)
+    else:
+        res = Unknown(k, lo, up, "interrupted" if eng.interrupted else
+                      f"{eng._stop_reason()} before the question was settled", w, st)
+        if eng.interrupted:  # Ctrl-C: the caller gets the bracket proved so far
+            raise Interrupted(res)
+    return res

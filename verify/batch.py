@@ -52,14 +52,18 @@ class BallTable:
 
 
 def _solve_ball(args) -> MaxActive:
-    block, center, radius, within, tau, timeout, seed = args
-    return max_active(block, LinfBall(center, radius, within), tau=tau, timeout=timeout, seed=seed)
+    block, center, radius, within, tau, timeout, seed, method, node_limit = args
+    return max_active(block, LinfBall(center, radius, within), tau=tau, timeout=timeout, seed=seed, method=method,
+                      node_limit=node_limit)
 
 
 def certify_balls(block: MLPBlock, centers: Any, radius: float, *, within: Box | None = None, tau: float = 0.0,
                   timeout: float | None = None, jobs: int = 1, executor: str | None = None,
-                  address: str | None = None, on_result: Callable[[int, MaxActive], None] | None = None) -> BallTable:
-    """Exact max-active on the ball of ``radius`` around every row of ``centers``."""
+                  address: str | None = None, on_result: Callable[[int, MaxActive], None] | None = None,
+                  method: str = "auto", node_limit: int | None = None) -> BallTable:
+    """Exact max-active on the ball of ``radius`` around every row of ``centers``.
+
+    ``timeout``, ``method`` and ``node_limit`` apply to each ball as in :func:`verify.max_active`."""
     start = time.monotonic()
     C = as_float64("centers", centers)
     if C.ndim == 1:
@@ -100,7 +104,7 @@ def certify_balls(block: MLPBlock, centers: Any, radius: float, *, within: Box |
     rest = [int(p) for p in np.flatnonzero(~settled)]
     n_settled = N - len(rest)
     if rest:
-        tasks = [(block, C[p], r, within, tau, timeout, 0) for p in rest]
+        tasks = [(block, C[p], r, within, tau, timeout, 0, method, node_limit) for p in rest]
         cb = (lambda i, res: on_result(rest[i], res)) if on_result else None
         solved = run_batch(_solve_ball, tasks, jobs=jobs, executor=executor, address=address, on_result=cb)
         for p, res in zip(rest, solved):

@@ -43,8 +43,8 @@ class Stats:
 class Witness:
     """An input and what the network does there, checked in float64 and in exact arithmetic."""
 
-    x: np.ndarray  # float64 point in the domain
-    active_units: tuple[int, ...]  # decided exactly at x
+    x: np.ndarray  # float64 point in the domain (nearest float to exact_x when no float fits)
+    active_units: tuple[int, ...]  # decided exactly at exact_x when given, else at x
     float_active_units: tuple[int, ...]  # as float64 evaluation of the block sees them
     borderline: tuple[int, ...] = ()  # units with |z - tau| within float rounding at x
     exact_x: tuple[Fraction, ...] | None = None  # the solver's rational point, if different from x
@@ -169,3 +169,16 @@ class MaxActive:
 
 
 Result = Verified | Violated | Unknown
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a solve, carrying what was proved up to then.
+
+    A ``KeyboardInterrupt`` (so ``except KeyboardInterrupt`` still catches it) whose ``partial``
+    is the answer with the bounds proved so far: a :class:`MaxActive` with ``optimal=False`` for
+    ``max_active``, an :class:`Unknown` (or the :class:`Violated` found) for ``check_sparsity``.
+    """
+
+    def __init__(self, partial: "MaxActive | Result") -> None:
+        super().__init__("interrupted")
+        self.partial = partial

@@ -8,7 +8,7 @@ from typing import Sequence
 import numpy as np
 
 from sparse_models import Box, LinfBall, MLPBlock
-from sparse_models.exact import exact_pre_activations
+from sparse_models.exact import exact_pre_activations, nearest_float
 
 from .exact_eval import borderline_units, exact_active_mask
 from .results import Witness
@@ -26,10 +26,10 @@ def witness_at(block: MLPBlock, x: np.ndarray, tau: float) -> Witness:
 
 def nearest_inside(q: Fraction, lo: Fraction, hi: Fraction) -> float:
     """The float64 nearest to q, nudged by one ulp when that leaves [lo, hi]."""
-    f = float(q)
-    if Fraction(f) < lo:
+    f = nearest_float(q)
+    if f < lo:  # a float (or +-inf) compares exactly with a Fraction
         f = float(np.nextafter(f, np.inf))
-    if Fraction(f) > hi:
+    if f > hi:
         f = float(np.nextafter(f, -np.inf))
     return f
 
@@ -40,7 +40,9 @@ def round_into(domain, point: Sequence[Fraction]) -> np.ndarray:
     if isinstance(domain, (Box, LinfBall)):
         lo, hi = domain.exact_bounds()
         return np.array([nearest_inside(q, a, b) for q, a, b in zip(point, lo, hi)])
-    return np.array([float(q) for q in point])
+    # nearest, saturated to the finite range: past it no float fits, and the exact point is kept
+    big = np.finfo(np.float64).max
+    return np.clip(np.array([nearest_float(q) for q in point]), -big, big)
 
 
 def witness_from_rational(block: MLPBlock, domain, point: Sequence[Fraction], tau: float,

@@ -1,19 +1,27 @@
 """The ``sparsecert`` command: subcommands are plugins on the ``sparsecert.commands`` entry point.
 
 Exit status, for every subcommand: 0 verified / optimum proved, 1 violated, 2 bad
-input (one line on stderr, never a traceback), 3 unknown or timeout.
+input (one line on stderr, never a traceback), 3 unknown or timeout, 4 internal error
+(a bug in sparsecert or a solver: one line; the traceback with ``--debug`` or
+SPARSECERT_DEBUG=1), 130 interrupted (Ctrl-C; the bounds proved so far are printed first).
+1 means only a violation confirmed by a re-checked witness.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
 from importlib.metadata import entry_points
 from typing import Callable, Sequence
 
-from sparse_models.errors import SparsecertError
+from sparse_models.errors import SolverError, SoundnessError, SparsecertError
 
-EXIT_VERIFIED, EXIT_VIOLATED, EXIT_BAD_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
+from ..results import Interrupted
+
+EXIT_VERIFIED, EXIT_VIOLATED, EXIT_BAD_INPUT, EXIT_UNKNOWN, EXIT_INTERNAL = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,7 +40,11 @@ def _commands() -> dict[str, Callable]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="sparsecert", description="Prove, measure and test activation sparsity of MLP blocks.")
+    parser = _Parser(prog="sparsecert", description="Prove, measure and test activation sparsity of MLP blocks.",
+                     epilog="exit status: 0 verified / optimum proved, 1 violated (confirmed witness), 2 bad input,"
+                            " 3 unknown or timeout, 4 internal error, 130 interrupted")
+    parser.add_argument("--debug", action="store_true",
+                        help="print the traceback of an internal error (also SPARSECERT_DEBUG=1)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, ep in sorted(_commands().items()):
         ep.load()(sub)
@@ -47,14 +59,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     try:
         return int(args.func(args))
+    except (SoundnessError, SolverError) as exc:  # ours, but not the user's fault: internal
+        return _internal(args, exc)
     except SparsecertError as exc:
         print(f"sparsecert {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except Interrupted as exc:
+        _report_interrupted(args, exc.partial)
+        return EXIT_INTERRUPTED
     except KeyboardInterrupt:
-        print(f"sparsecert {args.command}: interrupted", file=sys.stderr)
-        return 130
+        print(f"sparsecert {args.command}: interrupted (no proved bounds to report)", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # noqa: BLE001 - any other exception is a bug: never exit 0, 1 or 3 on it
+        return _internal(args, exc)
+
+
+def _internal(args, exc: BaseException) -> int:
+    if getattr(args, "debug", False) or os.environ.get("SPARSECERT_DEBUG"):
+        traceback.print_exc()
+    print(f"sparsecert {args.command}: internal error: {type(exc).__name__}: {_one_line(exc)}"
+          " (a bug in sparsecert: please report it; --debug shows the traceback)", file=sys.stderr)
+    return EXIT_INTERNAL
+
+
+def _report_interrupted(args, partial) -> None:
+    """Ctrl-C: the bracket proved so far, as a line on stderr and (``--json``) an object on stdout."""
+    out = partial.as_dict()
+    lower, upper = out.get("lower"), out.get("upper")
+    print(f"sparsecert {args.command}: interrupted; proved so far: max active in [{lower}, {upper}]",
+          file=sys.stderr)
+    if getattr(args, "json", False):
+        from .common import print_json
+        print_json({**out, "interrupted": True})
 
 
 def _one_line(exc: BaseException) -> str:

@@ -24,7 +24,11 @@ def _common(p) -> None:
     add_model_argument(p)
     p.add_argument("--domain", required=True, help=DOMAIN_HELP)
     p.add_argument("--tau", type=float, default=0.0, help="activity threshold: unit active iff z > tau (default 0)")
-    p.add_argument("--timeout", type=float, default=None, help="seconds per domain (default: none)")
+    p.add_argument("--timeout", type=float, default=None, help="wall-clock seconds per domain (default: none)")
+    p.add_argument("--node-limit", type=int, default=None, metavar="N",
+                   help="deterministic budget: at most N branch-and-bound nodes per domain (an LP node counts 1,"
+                        " 1000 compiled cube nodes count 1); without --timeout every step does a fixed amount of"
+                        " work, so the same answer comes on any machine (for CI)")
     p.add_argument("--method", choices=METHODS, default="auto", help="solving method (default: auto)")
     p.add_argument("--jobs", type=int, default=1, help="parallel processes for batches of balls and for input regions of deep networks")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -48,6 +52,9 @@ def register_verify(sub) -> None:
 def _run_deep(args, maxact: bool) -> int:
     """Whole deep networks (verify.deep): one entry per layer; see verify/deep/cli_support.py."""
     _validate(args, None)
+    if args.node_limit is not None:
+        from sparse_models.errors import InvalidArgument
+        raise InvalidArgument("--node-limit is not supported for deep networks yet; use --timeout")
     if maxact:
         out, optimal, text = run_deep_maxact(args)
         code = EXIT_VERIFIED if optimal else EXIT_UNKNOWN
@@ -64,6 +71,8 @@ def _run_deep(args, maxact: bool) -> int:
 
 def _validate(args, block) -> None:
     as_count("--jobs", args.jobs, low=1)
+    if args.node_limit is not None:
+        as_count("--node-limit", args.node_limit, low=0)
     if args.timeout is not None and not args.timeout > 0:
         from sparse_models.errors import InvalidArgument
         raise InvalidArgument(f"--timeout must be positive seconds, got {args.timeout}")
@@ -74,11 +83,13 @@ def _maxact_results(args, block, domains) -> list[MaxActive]:
         centers = np.array([d.center for d in domains])
         prog = Progress(len(domains), "balls")
         table = certify_balls(block, centers, domains[0].radius, tau=args.tau, timeout=args.timeout,
-                              jobs=args.jobs, on_result=lambda i, r: prog.advance())
+                              jobs=args.jobs, on_result=lambda i, r: prog.advance(), method=args.method,
+                              node_limit=args.node_limit)
         prog.close()
         return list(table.results)
     prog = Progress(len(domains), "maxact")
-    return [max_active(block, d, tau=args.tau, timeout=args.timeout, method=args.method) for d in prog.wrap(domains)]
+    return [max_active(block, d, tau=args.tau, timeout=args.timeout, method=args.method, node_limit=args.node_limit)
+            for d in prog.wrap(domains)]
 
 
 def run_maxact(args) -> int:
@@ -127,8 +138,8 @@ def run_verify(args) -> int:
     k = as_count("-k", args.k, low=0, high=block.s)
     domains = parse_domains(args.domain, block.n)
     prog = Progress(len(domains), "verify")
-    results = [check_sparsity(block, k, d, tau=args.tau, timeout=args.timeout, method=args.method)
-               for d in prog.wrap(domains)]
+    results = [check_sparsity(block, k, d, tau=args.tau, timeout=args.timeout, method=args.method,
+                              node_limit=args.node_limit) for d in prog.wrap(domains)]
     violated = [r for r in results if isinstance(r, Violated)]
     unknown = [r for r in results if isinstance(r, Unknown)]
     head = violated[0] if violated else (unknown[0] if unknown else results[0])
