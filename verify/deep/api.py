@@ -30,7 +30,7 @@ from ..witness import nearest_inside
 from .bounds import leak_slope
 from .domain import InputBox, NormalMap, normalized_box
 from .exact import ExactLayers
-from .solve import LayerSolver, Outcome, float_box, inner_box, run_regions
+from .solve import LayerSolver, Outcome, float_box, inner_box, input_bound, run_regions
 from .vnnlib import VnnlibInputs
 
 SPLIT_MODES = ("auto", "never")
@@ -94,26 +94,33 @@ def deep_witness(network: Network, layer: int, dom: _Domain, u: Sequence, count:
                  exact: ExactLayers | None = None) -> Witness:
     """The witness for a normalised point u with ``count`` exactly-active units, in the domain's coordinates.
 
-    The point is rounded to float64 inside the box and re-checked by the float forward pass
-    (with the header normalisation when the box is raw) and exactly; if rounding loses a
-    unit, the exact rational point is kept as ``exact_x``.
+    The reported point is a point of the box the user gave, in its coordinates (raw inputs for a
+    raw box, before the header's clipping). It is rounded to the nearest float64 inside the box and
+    re-checked by the float forward pass (with the header normalisation when the box is raw) and
+    exactly. When that float point lies outside the box (a side of the box holds no float64, e.g.
+    x_j fixed to 9/20) or loses an active unit, the exact rational point is reported as ``exact_x``
+    and ``active_units`` is the exact active set there; otherwise ``active_units`` is the exact
+    active set at the float point ``x``.
     """
     exact = exact or ExactLayers(network.layers[: layer + 1])
     uq = [v if isinstance(v, Fraction) else Fraction(float(v)) for v in u]
-    x_exact = dom.nmap.to_x(uq)
+    x_exact = dom.nmap.to_x(uq, dom.box)
+    if not dom.box.contains_exact(x_exact) or dom.nmap.to_u(x_exact) != uq:
+        raise SoundnessError(f"witness for layer {layer} lies outside the input box")
+    at_exact = exact.active(uq, layer, tau)
+    if len(at_exact) < count:
+        raise SoundnessError(f"witness for layer {layer} has {len(at_exact)} exactly-active units,"
+                             f" {count} were claimed")
     x = np.array([nearest_inside(q, a, b) for q, a, b in zip(x_exact, dom.box.lower, dom.box.upper)])
     x.setflags(write=False)
-    at_x = exact.active(dom.nmap.to_u([Fraction(float(v)) for v in x]), layer, tau)
+    xq = [Fraction(float(v)) for v in x]
+    at_x = exact.active(dom.nmap.to_u(xq), layer, tau)
     z = network.pre_activations(x, normalize=dom.nmap.mean is not None)[layer]
     floated = tuple(int(i) for i in np.flatnonzero(z > tau))
-    if len(at_x) >= count:
-        return Witness(x, at_x, floated, tuple(sorted(set(at_x) ^ set(floated))))
-    at_u = exact.active(uq, layer, tau)
-    if not dom.box.contains_exact(x_exact):
-        raise SoundnessError(f"witness for layer {layer} lies outside the input box")
-    if len(at_u) < count:
-        raise SoundnessError(f"witness for layer {layer} has {len(at_u)} exactly-active units, {count} were claimed")
-    return Witness(x, at_u, floated, tuple(sorted(set(at_u) ^ set(floated))), tuple(x_exact))
+    borderline = tuple(sorted(set(at_x) ^ set(floated)))  # float64 and exact disagree at x
+    if dom.box.contains_exact(xq) and len(at_x) >= count:
+        return Witness(x, at_x, floated, borderline)
+    return Witness(x, at_exact, floated, borderline, tuple(x_exact))
 
 
 def _first_layer_block(network: Network, dom: _Domain, tau: float, solver: LayerSolver, timeout: float | None,
@@ -165,13 +172,14 @@ def _solve(network: Network, L: int, dom: _Domain, tau: float, timeout: float | 
     layers = network.layers[: L + 1]
     floor, stop_above = (-1, None) if k is None else (k, k)
     solver = LayerSolver(layers, L, tau, deadline=deadline, seed=seed, z3_max_unstable=Z3_MAX_UNSTABLE,
-                         split=split == "auto", z3_slice=Z3_SLICE_S)
+                         split=split == "auto", z3_slice=Z3_SLICE_S, input_bound=input_bound([(dom.ulo, dom.uhi)]))
     root = solver.evaluate(dom.ulo, dom.uhi, 0)
-    on, off, und = root.bounds.counts(L, tau)
+    on, off, und = solver.counts(root)
     block_upper = None
     if L == 0 and und > 0:
         block_upper = _first_layer_block(network, dom, tau, solver, None if timeout is None else timeout / 2, seed)
-    if block_upper is not None and solver.out.best >= block_upper:
+    settled = block_upper is not None and solver.out.best >= block_upper
+    if settled:
         out = solver.out  # the block core settled layer 0 and its witness lies in the exact box
         out.notes.append("layer 0 settled by the single-block core")
     elif jobs == 1 or split == "never":
@@ -199,7 +207,9 @@ def _solve(network: Network, L: int, dom: _Domain, tau: float, timeout: float | 
             out.upper = max([out.best, root.upper if not outs else -1] + [o.upper for o in outs])
             out.notes.append(f"{len(boxes)} regions over {jobs} processes")
     if block_upper is not None:
-        out.upper = max(out.best, min(out.upper, block_upper) if out.regions else block_upper)
+        # both bounds are proved for the whole box: keep the smaller (the search's frontier bound
+        # counts even when it timed out before popping a region)
+        out.upper = max(out.best, block_upper if settled else min(out.upper, block_upper))
     witness = None
     if out.point is not None:
         witness = deep_witness(network, L, dom, out.point, out.best, tau, solver.exact)

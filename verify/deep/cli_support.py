@@ -114,6 +114,9 @@ def run_deep_verify(args) -> tuple[dict, str, str]:
             lines.append(f"layer {L}: VIOLATED: {w.count} > {args.k} units active at"
                          f" {np.array2string(w.x, precision=6, max_line_width=96)}"
                          f" (float64 re-check: {w.float_count})")
+            if w.exact_x is not None:
+                lines.append(f"  exactly at [{', '.join(str(v) for v in w.exact_x)}] (the float64 point above"
+                             " only approximates it: it lies outside the domain or activates fewer units)")
         elif isinstance(r, Unknown):
             lines.append(f"layer {L}: UNKNOWN: max active proved in [{r.lower}, {r.upper}] ({r.reason})")
         elif isinstance(r, Verified):

@@ -116,10 +116,19 @@ class NormalMap:
         return [(min(max(Fraction(v), a), b) - m) / r
                 for v, m, r, a, b in zip(x, self.mean, self.range, self.clip_lo, self.clip_hi)]
 
-    def to_x(self, u: Sequence[Fraction]) -> list[Fraction]:
+    def to_x(self, u: Sequence[Fraction], box: "InputBox | None" = None) -> list[Fraction]:
+        """A domain point x with ``to_u(x) == u``; with ``box``, one inside that box.
+
+        (u * range + mean is the clipped input; when the box reaches past a clip bound, that point
+        can lie outside the box, while every point of the box beyond the clip bound maps to it too:
+        clamping into the box picks one. The caller checks ``to_u(x) == u`` and membership.)
+        """
         if self.mean is None:
-            return list(u)
-        return [Fraction(v) * r + m for v, m, r in zip(u, self.mean, self.range)]
+            return [Fraction(v) for v in u]
+        x = [Fraction(v) * r + m for v, m, r in zip(u, self.mean, self.range)]
+        if box is not None:
+            x = [min(max(v, a), b) for v, a, b in zip(x, box.lower, box.upper)]
+        return x
 
 
 def normalized_box(network: Network, box: InputBox) -> tuple[list[Fraction], list[Fraction], NormalMap, list[str]]:

@@ -8,13 +8,18 @@ Each node is a pure conjunction of linear constraints (guards assumed in Z3's ex
 rational simplex, no push/pop); a branch that the current exact model already satisfies needs no
 check. Stable units (from the proved bounds) are linear from the start, and unstable
 ones carry their sound triangle relaxation so the models stay near-consistent.
+
+The search is a generator: at its deadline it suspends (mid-tree, with its Z3 solver and
+assumptions intact) and a later ``run`` resumes it. Z3's timeout parameter is re-set only
+a few times per run: setting a parameter resets Z3's search state.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from fractions import Fraction
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 import z3
@@ -106,7 +111,7 @@ class PatternSearch:
             decls.append(f"(declare-const act_{z} Bool)")
             text.append(f"(assert (=> act_{z} (> {z} {_smt(Fraction(t))})))")
             target_names.append(z)
-        self.solver = z3.Solver()
+        self.solver = z3.SolverFor("QF_LRA")
         self.solver.add(z3.parse_smt2_string("\n".join(decls + text)))
         self.xs = [z3.Real(v) for v in xs]
         self.unstable = [(z3.Real(z), z3.Real(hv), aq, z3.Bool(f"on_{z}"), z3.Bool(f"off_{z}"))
@@ -115,39 +120,60 @@ class PatternSearch:
         self.assumed: list[z3.BoolRef] = []
         self.best = -1
         self.best_point: tuple[Fraction, ...] | None = None
+        self.best_point_count = -1  # the count the search found at best_point
         self.checks = 0
         self.deadline: float | None = None
+        self._timeout_ms: int | None = None  # the timeout last given to Z3
+        self._run: Iterator[None] | None = None  # the suspended search, resumed by the next run()
+        self.finished = False
+        self.failures = 0  # searches abandoned on an "unknown" that was not the deadline
 
-    def _check(self) -> z3.ModelRef | None:
-        if self.deadline is not None:
-            rem = self.deadline - time.monotonic()
-            if rem <= 0:
-                raise _Timeout
-            self.solver.set("timeout", max(1, int(rem * 1000)))
-        self.checks += 1
-        res = self.solver.check(*self.assumed)
-        if res == z3.sat:
-            return self.solver.model()
-        if res == z3.unsat:
-            return None
-        raise _Timeout
+    def _check(self) -> Iterator[None]:
+        """The model of the current assumptions (None: unsat); suspends (yields) when the time is up."""
+        while True:
+            if self.deadline is None and self._timeout_ms is not None:
+                self.solver.set("timeout", 4294967295)  # Z3's "no timeout"
+                self._timeout_ms = None
+            if self.deadline is not None:
+                rem = self.deadline - time.monotonic()
+                if rem <= 0:
+                    yield  # out of time: run() returns; the next run() resumes right here
+                    continue
+                ms = max(1, math.ceil(rem * 1000))
+                # Setting a solver parameter resets Z3's search state: re-set before every check, the
+                # timeout made every check start cold (~3x slower, and different models: ~1.7x more
+                # checks). It is re-set only when it is shorter than the time left (a resumed run has
+                # a new deadline) or more than twice as long (about log2(slice / 1 ms) times per run),
+                # so a check still ends within the time left at the last re-set, halved, past the deadline.
+                if self._timeout_ms is None or not ms <= self._timeout_ms <= 2 * ms:
+                    self.solver.set("timeout", ms)
+                    self._timeout_ms = ms
+            self.checks += 1
+            res = self.solver.check(*self.assumed)
+            if res == z3.sat:
+                return self.solver.model()
+            if res == z3.unsat:
+                return None
+            if self.deadline is None or self.solver.reason_unknown() not in ("timeout", "canceled"):
+                raise _Timeout  # unknown for another reason than the deadline: give up this search
+            yield  # the check hit the deadline: redo it when resumed
 
     def _val(self, m: z3.ModelRef, v: z3.ArithRef) -> Fraction:
         return model_fraction(m, v)
 
-    def _branch(self, guard: z3.BoolRef, holds: bool, m: z3.ModelRef, then) -> None:
+    def _branch(self, guard: z3.BoolRef, holds: bool, m: z3.ModelRef, then) -> Iterator[None]:
         """Assume ``guard`` (no push/pop: assumptions keep the solver's learnt state)."""
         self.assumed.append(guard)
         try:
-            m2 = m if holds else self._check()
+            m2 = m if holds else (yield from self._check())
             if m2 is not None:
-                then(m2)
+                yield from then(m2)
         finally:
             self.assumed.pop()
 
-    def _hidden(self, idx: int, m: z3.ModelRef) -> None:
+    def _hidden(self, idx: int, m: z3.ModelRef) -> Iterator[None]:
         if idx == len(self.unstable):
-            self._target(0, 0, m)
+            yield from self._target(0, 0, m)
             return
         z, h, a, on, off = self.unstable[idx]
         zv, hv = self._val(m, z), self._val(m, h)
@@ -157,32 +183,48 @@ class PatternSearch:
         if not on_ok and off_ok:
             branches.reverse()
         for guard, holds in branches:
-            self._branch(guard, holds, m, lambda m2: self._hidden(idx + 1, m2))
+            yield from self._branch(guard, holds, m, lambda m2: self._hidden(idx + 1, m2))
 
-    def _target(self, j: int, count: int, m: z3.ModelRef) -> None:
+    def _target(self, j: int, count: int, m: z3.ModelRef) -> Iterator[None]:
         total = self.on + count
         if total + (len(self.targets) - j) <= self.best:
             return
         if j == len(self.targets):
             self.best = total
             self.best_point = tuple(self._val(m, x) for x in self.xs)
+            self.best_point_count = total
             return
         z, act = self.targets[j]
-        self._branch(act, self._val(m, z) > self.tau_q, m, lambda m2: self._target(j + 1, count + 1, m2))
-        self._target(j + 1, count, m)
+        yield from self._branch(act, self._val(m, z) > self.tau_q, m, lambda m2: self._target(j + 1, count + 1, m2))
+        yield from self._target(j + 1, count, m)
+
+    def _search(self) -> Iterator[None]:
+        m = yield from self._check()
+        if m is not None:
+            yield from self._hidden(0, m)
 
     def run(self, threshold: int, deadline: float | None) -> bool:
         """Search for more than ``threshold`` active units; True when the search was completed.
 
         After a complete run, ``best`` (if > threshold) is the region's exact maximum, attained
-        at ``best_point``; otherwise the region's maximum is at most ``threshold``.
+        at ``best_point``; otherwise the region's maximum is at most ``threshold``. A run that
+        ran out of time (False) is suspended where it stopped: the next ``run`` resumes it with
+        no work lost (a threshold raised meanwhile only prunes more: the conclusion above holds
+        for the largest threshold given).
         """
+        if self.finished:
+            return True
         self.best = max(self.best, threshold)
         self.deadline = deadline
+        if self._run is None:
+            self._run = self._search()
         try:
-            m = self._check()
-            if m is not None:
-                self._hidden(0, m)
+            next(self._run)
+        except StopIteration:
+            self._run, self.finished = None, True
+            return True
         except _Timeout:
+            self.failures += 1
+            self._run = None  # start over on the next run (the solver itself is intact)
             return False
-        return True
+        return False  # suspended at its deadline

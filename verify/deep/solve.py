@@ -6,7 +6,18 @@ bounds come from points whose count is re-decided exactly. Regions whose upper b
 does not beat the best count (or k, for a k-check) are closed; a region with few
 unstable units is settled by the exact Z3 encoding; otherwise it is bisected on the
 coordinate of largest influence (width times first-layer weight mass). The max over a
-union of regions is the max of the region maxima, so upper bounds combine by max.
+union of regions is the max of the region maxima, so upper bounds combine by max; a
+sub-box keeps its parent's bound when its own is looser. On timeout the reported upper
+bound is the max over the open frontier (and the closed regions' bounds).
+
+The exact search gets a time slice per region and is suspended, not discarded, when the
+slice runs out: when bisecting would not make the region measurably easier (as many
+unstable relus, no better bound), the same search is resumed with twice the slice; a
+child of a split gets a slice scaled by how much easier it is.
+
+Bounds, sampling and the exact search run on an exactly rescaled copy of the network
+(``scaling``: powers of two per layer, the same activity), so weights of any magnitude
+give the float64 bounds the same information; every count is re-decided on the original.
 """
 
 from __future__ import annotations
@@ -27,9 +38,11 @@ from .bounds import NetworkBounds, network_bounds
 from .domain import round_down, round_up
 from .exact import ExactLayers
 from .patterns import PatternSearch
+from .scaling import rescale
 from .search import pre_activation, search
 
 MAX_SPLIT_DEPTH = 200
+MAX_SLICE_S = 86400.0  # a region's exact search is never given more than this at once
 
 
 @dataclass(eq=False)
@@ -40,6 +53,8 @@ class Region:
     upper: int
     hard: int  # unstable relus in layers < L: the patterns the exact search may branch on
     depth: int = 0
+    slice: float = 0.0  # seconds the exact search gets here at least (0: the solver's default slice)
+    search: PatternSearch | None = None  # the exact search, suspended when it ran out of its slice
 
 
 @dataclass
@@ -69,20 +84,31 @@ def inner_box(lo: Sequence[Fraction], hi: Sequence[Fraction]) -> tuple[np.ndarra
     return None if np.any(a > b) else (a, b)
 
 
+def input_bound(boxes: Sequence[tuple[Sequence[Fraction], Sequence[Fraction]]]) -> Fraction:
+    """max |u| over the boxes (steers the exact rescaling of the network)."""
+    return max((abs(Fraction(v)) for lo, hi in boxes for v in (*lo, *hi)), default=Fraction(1))
+
+
 class LayerSolver:
     """Max-active (or a k-check) for layer L of ``layers`` over a set of regions."""
 
     def __init__(self, layers: Sequence[Dense], L: int, tau: float, *, deadline: float | None, seed: int = 0,
-                 z3_max_unstable: int = 40, split: bool = True, z3_slice: float = 5.0) -> None:
+                 z3_max_unstable: int = 40, split: bool = True, z3_slice: float = 5.0,
+                 input_bound: "float | Fraction" = 1.0) -> None:
         self.layers, self.L, self.tau = tuple(layers[: L + 1]), L, float(tau)
-        self.exact = ExactLayers(self.layers)
+        self.exact = ExactLayers(self.layers)  # the original network: every count is re-decided here
+        # bounds, sampling and the exact pattern search run on an exactly rescaled copy whose
+        # pre-activations are 2^-e_k times the original ones (same activity, threshold self.stau)
+        scaled = rescale(self.layers, L, self.tau, input_bound)
+        self.slayers, self.stau, self.exponents = scaled.layers, scaled.tau, scaled.exponents
         self.deadline = deadline
         self.rng = np.random.default_rng(seed)
         self.z3_max, self.split, self.z3_slice = z3_max_unstable, split, z3_slice
-        W0 = self.layers[0].W
+        W0 = self.slayers[0].W
         self.influence = np.abs(W0).sum(axis=0)
         self.out = Outcome(-1, None, 0)
         self.closed_upper = -1
+        self.last_share = z3_slice
 
     # -- helpers ------------------------------------------------------------------
     def remaining(self) -> float | None:
@@ -94,10 +120,14 @@ class LayerSolver:
 
     def evaluate(self, lo: Sequence[Fraction], hi: Sequence[Fraction], depth: int) -> Region:
         fl, fh = float_box(lo, hi)
-        b = network_bounds(self.layers, fl, fh)
+        b = network_bounds(self.slayers, fl, fh)
         hard = sum(int(((b.lower[k] < 0) & (b.upper[k] > 0)).sum()) for k in range(self.L))
         self.out.max_depth = max(self.out.max_depth, depth)
-        return Region(tuple(lo), tuple(hi), b, b.upper_count(self.L, self.tau), hard, depth)
+        return Region(tuple(lo), tuple(hi), b, b.upper_count(self.L, self.stau), hard, depth)
+
+    def counts(self, r: Region) -> tuple[int, int, int]:
+        """(stable-on, stable-off, unstable) units of the target layer over the region."""
+        return r.bounds.counts(self.L, self.stau)
 
     def offer(self, u: Sequence, claimed: int | None = None) -> int:
         """Re-decide the count at u exactly; keep it when it beats the best."""
@@ -114,8 +144,8 @@ class LayerSolver:
         if inner is None:
             return  # thinner than one ulp: only the exact search can supply points here
         lo, hi = inner
-        cands = search(self.layers, self.L, lo, hi, self.tau, samples=samples, rounds=rounds, rng=self.rng)
-        counts = (pre_activation(self.layers, self.L, cands) > self.tau).sum(axis=1)
+        cands = search(self.slayers, self.L, lo, hi, self.stau, samples=samples, rounds=rounds, rng=self.rng)
+        counts = (pre_activation(self.slayers, self.L, cands) > self.stau).sum(axis=1)
         for x, c in zip(cands, counts):
             if c > self.out.best or self.out.point is None:
                 self.offer([float(v) for v in x])
@@ -132,18 +162,25 @@ class LayerSolver:
             slice_end = self.deadline  # nothing else to try: the whole remaining time
         else:
             rem = self.remaining()
-            share = self.z3_slice if r.depth or rem is None else max(self.z3_slice, 0.25 * rem)
-            slice_end = time.monotonic() + share  # the whole box gets a longer first try before splitting
+            if r.depth:
+                share = self.z3_slice
+            else:  # the whole box gets a longer first try before splitting
+                share = 4 * self.z3_slice if rem is None else max(self.z3_slice, 0.25 * rem)
+            share = max(share, r.slice)
+            self.last_share = share
+            slice_end = time.monotonic() + share
             if self.deadline is not None:
                 slice_end = min(slice_end, self.deadline)
-        search = PatternSearch(self.layers, self.L, r.lo, r.hi, r.bounds, self.tau)
+        search = r.search or PatternSearch(self.slayers, self.L, r.lo, r.hi, r.bounds, self.stau)
         thr = self.threshold(floor)
         if stop_above is not None:
             thr = max(thr, stop_above)  # a k-check only needs to know whether more than k is possible
+        checks = search.checks
         done = search.run(thr, slice_end)
-        self.out.solver_calls += search.checks
-        if search.best_point is not None and search.best > thr:
-            self.offer(search.best_point, claimed=search.best)
+        self.out.solver_calls += search.checks - checks
+        if search.best_point is not None and search.best_point_count > self.out.best:
+            self.offer(search.best_point, claimed=search.best_point_count)
+        r.search = None if done else search  # kept to be resumed if the region is searched again
         if done:
             self.closed_upper = max(self.closed_upper, min(max(search.best, thr), r.upper))
         return done
@@ -156,7 +193,10 @@ class LayerSolver:
         left_hi[j] = mid
         right_lo = list(r.lo)
         right_lo[j] = mid
-        return [self.evaluate(r.lo, left_hi, r.depth + 1), self.evaluate(right_lo, r.hi, r.depth + 1)]
+        children = [self.evaluate(r.lo, left_hi, r.depth + 1), self.evaluate(right_lo, r.hi, r.depth + 1)]
+        for c in children:
+            c.upper = min(c.upper, r.upper)  # a sub-box activates no more than the box: both bounds hold
+        return children
 
     # -- the search ---------------------------------------------------------------------
     def run(self, boxes: Sequence[tuple[Sequence[Fraction], Sequence[Fraction]]], *, floor: int = -1,
@@ -181,14 +221,36 @@ class LayerSolver:
                 self.closed_upper = max(self.closed_upper, r.upper)
                 continue
             can_split = self.split and r.depth < MAX_SPLIT_DEPTH and any(a < b for a, b in zip(r.lo, r.hi))
+            ran_out = False
             if r.hard <= self.z3_max or not can_split:
                 if self.z3_region(r, floor, stop_above):
                     continue
                 if not can_split:
-                    stuck.append(r)
-                    self.out.timed_out = True
+                    if self.expired() or r.search is None or r.search.failures:
+                        stuck.append(r)
+                        self.out.timed_out = True
+                    else:  # time is left: resume the search here with twice the slice
+                        r.slice = min(2.0 * self.last_share, MAX_SLICE_S)
+                        heapq.heappush(heap, (-r.upper, next(counter), r))
                     continue
-            for child in self.bisect(r):
+                ran_out = True
+            children = self.bisect(r)
+            resumable = ran_out and r.search is not None and not r.search.failures
+            if resumable and all(c.hard >= r.hard and c.upper >= r.upper for c in children):
+                # The exact search ran out of its slice, and splitting simplifies nothing measurable
+                # (as many unstable relus, no better bound): the split would only repeat the work in
+                # two regions. Search the region again with twice the slice instead (the total stays
+                # within twice what the search needs), rather than splitting ever deeper with the
+                # same slice (weights of magnitude 1e150: 27 regions and 39 s for a 1 s search).
+                r.slice = min(2.0 * self.last_share, MAX_SLICE_S)
+                heapq.heappush(heap, (-r.upper, next(counter), r))
+                continue
+            for child in children:
+                if ran_out:
+                    # the search's work here is lost with the split: a child gets the slice scaled by
+                    # how much fewer unstable relus it has (twice as much when it has as many)
+                    child.slice = min(max(self.z3_slice, self.last_share * 2.0 ** (1 + child.hard - r.hard)),
+                                      MAX_SLICE_S)
                 self.sample(child, 48, 4)
                 heapq.heappush(heap, (-child.upper, next(counter), child))
         open_up = max([r.upper for _, _, r in heap] + [r.upper for r in stuck], default=-1)
@@ -201,5 +263,5 @@ def run_regions(args: tuple) -> Outcome:
     layers, L, tau, boxes, floor, stop_above, timeout, seed, z3_max, split, z3_slice, best_known = args
     deadline = None if timeout is None else time.monotonic() + timeout
     solver = LayerSolver(layers, L, tau, deadline=deadline, seed=seed, z3_max_unstable=z3_max, split=split,
-                         z3_slice=z3_slice)
+                         z3_slice=z3_slice, input_bound=input_bound(boxes))
     return solver.run(boxes, floor=max(floor, best_known), stop_above=stop_above, root_samples=512, root_rounds=20)

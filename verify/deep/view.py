@@ -4,7 +4,10 @@ The image of the input box under layers 0..l-1 is not a box; the sound propagate
 layer l-1 (interval then DeepPoly, outward-rounded), passed through its activation, give a
 box that contains it. So ``max_active(block, box)`` is a proved *upper* bound on how many
 units of layer l can be active at once over the input box; its witnesses need not be
-reachable (use :func:`verify.deep.max_active` for exact answers).
+reachable (use :func:`verify.deep.max_active` for exact answers). For layer 0 the box is in
+the first affine layer's input coordinates (after the ``.nnet`` header's clipping and
+normalisation of a raw box), outward-rounded to float64: its witnesses are points of that
+box, not of the user's domain (:func:`verify.deep.max_active` reports those).
 """
 
 from __future__ import annotations
