@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PIP) install --upgrade pip setuptools
 	$(PIP) install -e ".[$(EXTRAS)]"
 	@# compile the numba kernels into their on-disk cache once (about 9 s), not in the first solve
-	$(PY) -c "import verify.compiled as c; c.warm_up()"
+	$(PY) -c "import sparsecert.verify.compiled as c; c.warm_up()"
 	touch $(STAMP)
 
 install: $(STAMP)

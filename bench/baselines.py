@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from sparse_models import Hypercube, MLPBlock
+from sparsecert.sparse_models import Hypercube, MLPBlock
 
 
 def brute_numpy(block: MLPBlock, domain, timeout: float):
@@ -64,7 +64,7 @@ def cpsat_outward(block: MLPBlock, domain, timeout: float, bits: int = 30):
         return None
     from ortools.sat.python import cp_model
 
-    from verify.integer_form import cube_rows
+    from sparsecert.verify.integer_form import cube_rows
 
     start = time.monotonic()
     rows = cube_rows(block.W1, block.b1, range(block.s), domain.lo, domain.hi, 0.0)
@@ -89,7 +89,7 @@ def highs_milp(block: MLPBlock, domain, timeout: float):
     """HiGHS MILP with big-M from interval bounds; tolerance-based, so its answer is not a proof."""
     import highspy
 
-    from verify.lp_bnb import new_highs
+    from sparsecert.verify.lp_bnb import new_highs
 
     start = time.monotonic()
     lo, hi = domain.bounds() if not isinstance(domain, Hypercube) else (np.full(block.n, domain.lo), np.full(block.n, domain.hi))

@@ -17,9 +17,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sparse_models import Box, Hypercube, LinfBall, random_block  # noqa: E402
-from verify import max_active  # noqa: E402
-from verify.compiled import warm_up  # noqa: E402
+from sparsecert.sparse_models import Box, Hypercube, LinfBall, random_block  # noqa: E402
+from sparsecert.verify import max_active  # noqa: E402
+from sparsecert.verify.compiled import warm_up  # noqa: E402
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "models"
 
@@ -51,8 +51,8 @@ def cases():
             ("enumerate", "dense cube 30x2048", 3.0, lambda: single(*cube30, 3.0, "enumerate")),
             ("z3", "dense box 12x64", 3.0, lambda: single(*dense_box, 3.0, "z3"))]
     if SHARED.is_dir():
-        from sparse_models.io import load_network
-        from verify.deep import max_active as deep_max_active, nnet_box
+        from sparsecert.sparse_models.io import load_network
+        from sparsecert.verify.deep import max_active as deep_max_active, nnet_box
 
         mnist = load_network(SHARED / "mnist" / "mnist10x10.nnet")
 

@@ -17,8 +17,8 @@ import time
 
 import numpy as np
 
-from properties.fourier import fourier_coefficients_direct, spectrum, wht
-from sparse_models import random_block
+from sparsecert.properties.fourier import fourier_coefficients_direct, spectrum, wht
+from sparsecert.sparse_models import random_block
 
 
 def best_time(fn, repeat: int) -> float:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sparse_models import Box, Hypercube, random_block  # noqa: E402
-from verify import max_active  # noqa: E402
+from sparsecert.sparse_models import Box, Hypercube, random_block  # noqa: E402
+from sparsecert.verify import max_active  # noqa: E402
 
 
 def cases():

@@ -3,8 +3,8 @@ import sys
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import time
-from sparse_models import Box, Hypercube, planted_sparse, random_block
-from verify import max_active
+from sparsecert.sparse_models import Box, Hypercube, planted_sparse, random_block
+from sparsecert.verify import max_active
 cases = [("planted n=64 s=1024 k=8", planted_sparse(64,1024,8,seed=1).block, Hypercube(64)),
          ("random dense n=20 s=64", random_block(20,64,seed=0), Hypercube(20)),
          ("trained-like n=20 s=256 (5%)", random_block(20,256,seed=0,fire_rate=0.05), Hypercube(20)),

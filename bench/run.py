@@ -26,9 +26,9 @@ from baselines import brute_numpy, cpsat_outward, highs_milp, z3_naive  # noqa: 
 from deadlines import run_deadlines  # noqa: E402
 from frontier import run_frontier  # noqa: E402
 
-from sparse_models import Box, Hypercube, planted_sparse, random_block  # noqa: E402
-from verify import max_active  # noqa: E402
-from verify.search import HAVE_ANNEAL, cube_anneal  # noqa: E402
+from sparsecert.sparse_models import Box, Hypercube, planted_sparse, random_block  # noqa: E402
+from sparsecert.verify import max_active  # noqa: E402
+from sparsecert.verify.search import HAVE_ANNEAL, cube_anneal  # noqa: E402
 
 BASELINES = {"numpy": brute_numpy, "z3": z3_naive, "cpsat": cpsat_outward, "highs": highs_milp}
 
@@ -145,8 +145,8 @@ def fmt(v):
 
 
 def throughput():
-    from verify.enumerate import enumerate_cube
-    from verify.integer_form import cube_rows
+    from sparsecert.verify.enumerate import enumerate_cube
+    from sparsecert.verify.integer_form import cube_rows
     out = {}
     for n, s in ((20, 256), (22, 256)):
         b = random_block(n, s, seed=1, fire_rate=0.05)
@@ -163,8 +163,8 @@ def balls_throughput():
     from sklearn.neural_network import MLPClassifier
     import warnings
 
-    from sparse_models.io.sklearn_io import from_sklearn
-    from verify.batch import certify_balls
+    from sparsecert.sparse_models.io.sklearn_io import from_sklearn
+    from sparsecert.verify.batch import certify_balls
     X, y = load_digits(return_X_y=True)
     X = X / 16.0
     with warnings.catch_warnings():
@@ -209,8 +209,8 @@ def balls_throughput():
 
 def deep_tables(timeout: float):
     """Per-layer max-active tables of the third-party networks in ../shared/models (``timeout`` per layer)."""
-    from sparse_models.io import load_network
-    from verify.deep import max_active_all_layers, nnet_box, read_vnnlib
+    from sparsecert.sparse_models.io import load_network
+    from sparsecert.verify.deep import max_active_all_layers, nnet_box, read_vnnlib
 
     shared = ROOT.parent / "shared" / "models"
     if not shared.is_dir():

@@ -18,8 +18,8 @@ As a pre-commit hook (.pre-commit-config.yaml):
 import argparse
 import sys
 
-from properties import NotProvedError, SparsityAssertionError, assert_k_sparse
-from sparse_models import Box, Hypercube, SparsecertError, load
+from sparsecert.properties import NotProvedError, SparsityAssertionError, assert_k_sparse
+from sparsecert.sparse_models import Box, Hypercube, SparsecertError, load
 
 
 def parse_domain(spec: str, n: int):

@@ -18,11 +18,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sparse_models import Box, Hypercube, PointSet, save_npz  # noqa: E402
-from sparse_models.io.sklearn_io import from_sklearn  # noqa: E402
-from verify import max_active  # noqa: E402
-from verify.batch import certify_balls  # noqa: E402
-from verify.cli.common import Progress  # noqa: E402
+from sparsecert.sparse_models import Box, Hypercube, PointSet, save_npz  # noqa: E402
+from sparsecert.sparse_models.io.sklearn_io import from_sklearn  # noqa: E402
+from sparsecert.verify import max_active  # noqa: E402
+from sparsecert.verify.batch import certify_balls  # noqa: E402
+from sparsecert.verify.cli.common import Progress  # noqa: E402
 
 RADII = (0.0, 0.001, 0.003, 0.01)
 TIMEOUT = 15.0  # seconds per whole-domain question
@@ -107,8 +107,8 @@ def spectral_section(out: Path, lines: list[str], summary: list[str]) -> None:
     from sklearn.datasets import load_digits
     from sklearn.neural_network import MLPClassifier
 
-    from properties import profile_block
-    from properties.plots import write_plots
+    from sparsecert.properties import profile_block
+    from sparsecert.properties.plots import write_plots
 
     X, y = load_digits(return_X_y=True)
     pix = np.argsort(-X.var(axis=0), kind="stable")[:16]
@@ -134,9 +134,9 @@ def spectral_section(out: Path, lines: list[str], summary: list[str]) -> None:
 
 def _extras(block, Xte, yte, acc, k_data) -> list[str]:
     """Pruning, sparsification, instance bounds and the activation profile, on the test set."""
-    from properties import activation_stats
-    from properties.bounds.instance import instance_bounds
-    from verify import prune, sparsify
+    from sparsecert.properties import activation_stats
+    from sparsecert.properties.bounds.instance import instance_bounds
+    from sparsecert.verify import prune, sparsify
 
     test = PointSet(Xte)
     out = ["### Pruning, sparsification, bounds, profile (domain: the test points)", ""]

@@ -13,10 +13,10 @@ import math
 import numpy as np
 from hypothesis import given, settings
 
-from properties import assert_learns
-from properties.bounds import evaluate
-from properties.strategies import juntas, labelled_samples
-from sparse_models import Hypercube, LowDegreeLearner
+from sparsecert.properties import assert_learns
+from sparsecert.properties.bounds import evaluate
+from sparsecert.properties.strategies import juntas, labelled_samples
+from sparsecert.sparse_models import Hypercube, LowDegreeLearner
 
 N, DEGREE, EPS, DELTA = 6, 2, 0.1, 0.1
 VALUES = {"F": 1, "n": N, "d": DEGREE, "epsilon": EPS, "delta": DELTA}

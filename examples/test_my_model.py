@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 
-from properties import assert_equivalent, assert_k_sparse
-from properties.strategies import points
-from sparse_models import Hypercube, PointSet, load
-from verify import prune
+from sparsecert.properties import assert_equivalent, assert_k_sparse
+from sparsecert.properties.strategies import points
+from sparsecert.sparse_models import Hypercube, PointSet, load
+from sparsecert.verify import prune
 
 MODEL = Path(os.environ.get("SPARSECERT_MODEL", "model.npz"))
 K = int(os.environ.get("SPARSECERT_K", "2"))

@@ -24,12 +24,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sparse_models import LinfBall, SparsecertError  # noqa: E402
-from sparse_models.transformer import load_minilm  # noqa: E402
-from verify.batch import certify_balls  # noqa: E402
-from verify.cli.common import Progress  # noqa: E402
-from verify.exact_eval import exact_active_mask  # noqa: E402
-from verify.presolve import unit_ranges  # noqa: E402
+from sparsecert.sparse_models import LinfBall, SparsecertError  # noqa: E402
+from sparsecert.sparse_models.transformer import load_minilm  # noqa: E402
+from sparsecert.verify.batch import certify_balls  # noqa: E402
+from sparsecert.verify.cli.common import Progress  # noqa: E402
+from sparsecert.verify.exact_eval import exact_active_mask  # noqa: E402
+from sparsecert.verify.presolve import unit_ranges  # noqa: E402
 
 SENTENCES = ("A man is playing a guitar.", "Someone plays an instrument.", "The stock market fell sharply today.")
 RADII = (1e-5, 1e-4, 1e-3)

@@ -18,9 +18,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, Polytope
-from sparse_models._validate import as_count
-from sparse_models.errors import DomainError, InvalidArgument
+from sparsecert.sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, Polytope
+from sparsecert.sparse_models._validate import as_count
+from sparsecert.sparse_models.errors import DomainError, InvalidArgument
 
 from .cube_table import (MAX_EXACT_N, WORK_BYTES, CubeTable, EdgeSums, Progress, check_pairwise, edge_sums,
                          tabulate_cube)

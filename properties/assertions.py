@@ -15,10 +15,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis.strategies import SearchStrategy
 
-from sparse_models import Hypercube, MLPBlock, check_domain
-from sparse_models._validate import as_count, as_finite_float
-from sparse_models.errors import InvalidArgument
-from verify import Stats, Unknown, Verified, Violated, check_sparsity, equivalent
+from sparsecert.sparse_models import Hypercube, MLPBlock, check_domain
+from sparsecert.sparse_models._validate import as_count, as_finite_float
+from sparsecert.sparse_models.errors import InvalidArgument
+from sparsecert.verify import Stats, Unknown, Verified, Violated, check_sparsity, equivalent
 
 from ._internal import codegen, session
 
@@ -98,7 +98,7 @@ def assert_k_sparse(block: MLPBlock, k: int, domain: Any, *, timeout: float | No
     ref, note = codegen.block_reference(block)
     dom = codegen.domain_code(domain)
     extra = (f", tau={codegen.number(tau)}" if tau else "") + (f", timeout={t!r}" if t is not None else "")
-    repro = [f"from sparse_models import MLPBlock, {type(domain).__name__}", "from verify import check_sparsity"]
+    repro = [f"from sparsecert.sparse_models import MLPBlock, {type(domain).__name__}", "from sparsecert.verify import check_sparsity"]
     repro += [note] if note else []
     repro.append(f"check_sparsity({ref}, {k}, {dom}{extra})")
     name = f"block{(' ' + repr(block.name)) if block.name else ''} (n={block.n}, s={block.s})"
@@ -156,7 +156,7 @@ def assert_equivalent(a: Any, b: Any, domain: Any, *, tol: float = 0.0, timeout:
     ref_b, note_b = _function_ref(b, "b")
     dom = codegen.domain_code(domain)
     extra = (f", tol={codegen.number(tol)}" if tol else "") + (f", timeout={t!r}" if t is not None else "")
-    repro = [f"from sparse_models import MLPBlock, {type(domain).__name__}", "from verify import equivalent"]
+    repro = [f"from sparsecert.sparse_models import MLPBlock, {type(domain).__name__}", "from sparsecert.verify import equivalent"]
     repro += [n for n in (note_a, note_b) if n]
     repro.append(f"equivalent({ref_a}, {ref_b}, {dom}{extra})")
     if res.status == "violated":
@@ -231,7 +231,7 @@ def assert_learns(learner: Any, strategy: SearchStrategy[MLPBlock], eps: float, 
     test_size = as_count("test_size", test_size, low=1)
     threshold = next((c for c in range(trials + 2) if c > trials or binomial_tail(c, trials, delta) < alpha))
     cls = type(learner)
-    module = "sparse_models" if cls.__module__.startswith("sparse_models") else cls.__module__
+    module = "sparsecert.sparse_models" if cls.__module__.startswith("sparsecert.sparse_models") else cls.__module__
     learner_import = f"from {module} import {cls.__name__}  # the learner, as its repr below rebuilds it"
     call = (f"assert_learns({learner!r}, {{strategy}}, eps={eps!r}, delta={delta!r}, m={m}, trials={trials},"
             f" alpha={alpha!r}, noise={noise!r}, seed={seed})")
@@ -264,8 +264,8 @@ def assert_learns(learner: Any, strategy: SearchStrategy[MLPBlock], eps: float, 
                      f"  target: {ref if ref is not None else repr(target)}",
                      f"  errors: {[float(f'{e:.4g}') for e in errors]}",
                      f"  allowed failures: at most {threshold - 1} of {trials}",
-                     _reproduce(["from hypothesis import strategies as st", "from sparse_models import MLPBlock",
-                                 "from properties import assert_learns", learner_import,
+                     _reproduce(["from hypothesis import strategies as st", "from sparsecert.sparse_models import MLPBlock",
+                                 "from sparsecert.properties import assert_learns", learner_import,
                                  call.format(strategy=strat)])]
             raise LearningAssertionError("\n".join(lines), {"errors": errors, "failures": fails})
 

@@ -17,8 +17,8 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from sparse_models import Hypercube, MLPBlock
-from sparse_models.errors import DomainError, InvalidArgument
+from sparsecert.sparse_models import Hypercube, MLPBlock
+from sparsecert.sparse_models.errors import DomainError, InvalidArgument
 
 from .output import OutputSelection, exact_decisions, margin_for, output_values
 

@@ -17,9 +17,9 @@ from typing import Iterable
 
 import numpy as np
 
-from sparse_models import Hypercube, MLPBlock
-from sparse_models._validate import as_count, as_finite_float
-from sparse_models.errors import DomainError, InvalidArgument, ShapeError
+from sparsecert.sparse_models import Hypercube, MLPBlock
+from sparsecert.sparse_models._validate import as_count, as_finite_float
+from sparsecert.sparse_models.errors import DomainError, InvalidArgument, ShapeError
 
 from .cube_table import MAX_EXACT_N, Progress, chunk_points
 from .output import exact_decisions, margin_for, output_values, select_output

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sparse_models import MLPBlock
-from sparse_models._validate import as_count, as_finite_float
-from sparse_models.errors import InvalidArgument
+from sparsecert.sparse_models import MLPBlock
+from sparsecert.sparse_models._validate import as_count, as_finite_float
+from sparsecert.sparse_models.errors import InvalidArgument
 
 from .cube_table import MAX_EXACT_N, Progress
 from .fourier import Spectrum, binomial_count

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from sparse_models._validate import as_count, as_finite_float
-from sparse_models.errors import InvalidArgument
+from sparsecert.sparse_models._validate import as_count, as_finite_float
+from sparsecert.sparse_models.errors import InvalidArgument
 
 METHODS = ("hoeffding", "bernstein", "auto")
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sparse_models import Hypercube, MLPBlock
-from sparse_models.errors import DomainError, InvalidArgument
+from sparsecert.sparse_models import Hypercube, MLPBlock
+from sparsecert.sparse_models.errors import DomainError, InvalidArgument
 
 from .cube_table import MAX_EXACT_N, CubeTable, EdgeSums, Progress, edge_sums, tabulate_cube
 from .fourier import Spectrum

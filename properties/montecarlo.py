@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from sparse_models import Hypercube, MLPBlock
-from sparse_models._validate import as_count, as_finite_float, as_rng
-from sparse_models.errors import InvalidArgument
+from sparsecert.sparse_models import Hypercube, MLPBlock
+from sparsecert.sparse_models._validate import as_count, as_finite_float, as_rng
+from sparsecert.sparse_models.errors import InvalidArgument
 
 from .cube_table import WORK_BYTES, Progress
 from .fourier import binomial_count

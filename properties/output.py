@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sparse_models import Activation, MLPBlock
-from sparse_models._validate import as_count
-from sparse_models.errors import InvalidArgument, UnsupportedActivation
-from sparse_models.exact import rounding_margin
-from verify.exact_eval import exact_active_mask
+from sparsecert.sparse_models import Activation, MLPBlock
+from sparsecert.sparse_models._validate import as_count
+from sparsecert.sparse_models.errors import InvalidArgument, UnsupportedActivation
+from sparsecert.sparse_models.exact import rounding_margin
+from sparsecert.verify.exact_eval import exact_active_mask
 
 # Activations with sigma(z) = 0 whenever the unit is inactive: the THEORY bounds are about these.
 GATED = frozenset({"relu", "step"})

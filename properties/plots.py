@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sparse_models.errors import InvalidArgument, MissingDependency
+from sparsecert.sparse_models.errors import InvalidArgument, MissingDependency
 
 from .profile import Profile
 

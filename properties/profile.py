@@ -19,9 +19,9 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from sparse_models import Hypercube, MLPBlock, PointSet
-from sparse_models._validate import as_count, as_finite_float
-from sparse_models.errors import InvalidArgument, UnsupportedActivation
+from sparsecert.sparse_models import Hypercube, MLPBlock, PointSet
+from sparsecert.sparse_models._validate import as_count, as_finite_float
+from sparsecert.sparse_models.errors import InvalidArgument, UnsupportedActivation
 
 from .activation_stats import ActivationStats, exact_activation_stats, sampled_activation_stats, stats_from_table
 from .cube_table import MAX_EXACT_N

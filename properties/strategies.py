@@ -8,9 +8,9 @@ A user's test (run by plain ``pytest``; the sparsecert plugin adds the options a
 
     import pytest
     from hypothesis import given
-    from properties import assert_k_sparse
-    from properties.strategies import sparse_blocks
-    from sparse_models import Hypercube
+    from sparsecert.properties import assert_k_sparse
+    from sparsecert.properties.strategies import sparse_blocks
+    from sparsecert.sparse_models import Hypercube
 
     @pytest.mark.sparsecert
     @given(sparse_blocks(n=6, k=2))

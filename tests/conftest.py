@@ -35,7 +35,7 @@ class CliResult:
 @pytest.fixture
 def cli():
     """Run ``sparsecert ARGS`` in-process; returns exit code, stdout and stderr."""
-    from verify.cli.main import main
+    from sparsecert.verify.cli.main import main
 
     def run(*args: str) -> CliResult:
         out, err = io.StringIO(), io.StringIO()

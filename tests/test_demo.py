@@ -12,9 +12,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 pytest.importorskip("sklearn")
 
 from examples import demo  # noqa: E402
-from sparse_models import Box, LinfBall, PointSet  # noqa: E402
-from verify import max_active  # noqa: E402
-from verify.batch import certify_balls  # noqa: E402
+from sparsecert.sparse_models import Box, LinfBall, PointSet  # noqa: E402
+from sparsecert.verify import max_active  # noqa: E402
+from sparsecert.verify.batch import certify_balls  # noqa: E402
 
 from .verify.oracle import exact_count_at  # noqa: E402
 
@@ -51,7 +51,7 @@ def test_certified_balls_hold_under_sampling(trained):
 
 
 def test_sparsified_block_keeps_its_promise(trained):
-    from verify import sparsify
+    from sparsecert.verify import sparsify
 
     block, _, Xte, yte, _ = trained
     sp = sparsify(block, 6, PointSet(Xte))

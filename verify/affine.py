@@ -13,8 +13,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from sparse_models._validate import as_float64
-from sparse_models.errors import ShapeError
+from sparsecert.sparse_models._validate import as_float64
+from sparsecert.sparse_models.errors import ShapeError
 
 
 @dataclass(frozen=True, eq=False)

@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from sparse_models import Hypercube, LinfBall, MLPBlock, PointSet, Polytope, check_domain
-from sparse_models._validate import as_count, as_finite_float
-from sparse_models.errors import InvalidArgument, SoundnessError
-from sparse_models.exact import nearest_float
+from sparsecert.sparse_models import Hypercube, LinfBall, MLPBlock, PointSet, Polytope, check_domain
+from sparsecert.sparse_models._validate import as_count, as_finite_float
+from sparsecert.sparse_models.errors import InvalidArgument, SoundnessError
+from sparsecert.sparse_models.exact import nearest_float
 
 from .backends import make_backend
 from .backends.base import CubeQuery, RealQuery

@@ -14,10 +14,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from sparse_models import Box, LinfBall, MLPBlock
-from sparse_models._validate import as_finite_float, as_float64
-from sparse_models.errors import DomainError, ShapeError
-from sparse_models.exact import rounding_margin
+from sparsecert.sparse_models import Box, LinfBall, MLPBlock
+from sparsecert.sparse_models._validate import as_finite_float, as_float64
+from sparsecert.sparse_models.errors import DomainError, ShapeError
+from sparsecert.sparse_models.exact import rounding_margin
 
 from .api import max_active
 from .executor import run_batch

@@ -199,7 +199,7 @@ def branch_and_bound(rows: IntegerRows, coords: np.ndarray, best_known: int, dea
             best, found = int(state[1]), True
             exact = sum(sum(c for c, v in zip(Cr, besty) if c and v) > t for Cr, t in zip(Cint_o, rows.T))
             if exact != best:  # the margins make this impossible; never report an unchecked count
-                from sparse_models.errors import SoundnessError
+                from sparsecert.sparse_models.errors import SoundnessError
                 raise SoundnessError(f"branch and bound leaf counted {best}, exact count {exact}")
             best_y = besty.copy()
         if state[3] == 2:  # ambiguous leaf: decide it exactly

@@ -18,10 +18,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, Polytope, check_domain
-from sparse_models._validate import as_count, as_finite_float
-from sparse_models.activations import Activation
-from sparse_models.errors import DomainError, InvalidArgument, ShapeError, SoundnessError, UnsupportedActivation
+from sparsecert.sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, Polytope, check_domain
+from sparsecert.sparse_models._validate import as_count, as_finite_float
+from sparsecert.sparse_models.activations import Activation
+from sparsecert.sparse_models.errors import DomainError, InvalidArgument, ShapeError, SoundnessError, UnsupportedActivation
 
 from .affine import AffineBuilder, AffineTerm
 from .presolve import unit_ranges

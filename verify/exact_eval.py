@@ -10,8 +10,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from sparse_models import MLPBlock
-from sparse_models.exact import exact_pre_activations, rounding_margin
+from sparsecert.sparse_models import MLPBlock
+from sparsecert.sparse_models.exact import exact_pre_activations, rounding_margin
 
 
 def _exact_entry(W1: np.ndarray, b1: np.ndarray, x: np.ndarray, i: int, tau: Fraction) -> bool:

@@ -11,8 +11,8 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from sparse_models._validate import as_count
-from sparse_models.errors import InvalidArgument, MissingDependency
+from sparsecert.sparse_models._validate import as_count
+from sparsecert.sparse_models.errors import InvalidArgument, MissingDependency
 
 EXECUTORS = ("serial", "processes", "dask")
 

@@ -13,9 +13,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, Polytope, check_domain
-from sparse_models.errors import DomainError
-from sparse_models.exact import rounding_margin
+from sparsecert.sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, Polytope, check_domain
+from sparsecert.sparse_models.errors import DomainError
+from sparsecert.sparse_models.exact import rounding_margin
 
 from .exact_eval import exact_active_mask
 

@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from sparse_models import MLPBlock, check_domain
-from sparse_models.errors import InvalidArgument, SoundnessError, UnsupportedActivation
+from sparsecert.sparse_models import MLPBlock, check_domain
+from sparsecert.sparse_models.errors import InvalidArgument, SoundnessError, UnsupportedActivation
 
 from .affine import AffineBuilder, AffineTerm
 from .equivalence import Equivalence, equivalent

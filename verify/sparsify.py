@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from sparse_models import Hypercube, LinfBall, MLPBlock, PointSet, Polytope, check_domain
-from sparse_models._validate import as_count, as_finite_float
-from sparse_models.errors import InvalidArgument
+from sparsecert.sparse_models import Hypercube, LinfBall, MLPBlock, PointSet, Polytope, check_domain
+from sparsecert.sparse_models._validate import as_count, as_finite_float
+from sparsecert.sparse_models.errors import InvalidArgument
 
 from .api import check_sparsity
 from .presolve import unit_ranges

@@ -18,10 +18,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from sparse_models import MLPBlock
-from sparse_models._validate import as_count, as_finite_float
-from sparse_models.constructions import sign_patterns
-from sparse_models.errors import InvalidArgument, ShapeError, SoundnessError
+from sparsecert.sparse_models import MLPBlock
+from sparsecert.sparse_models._validate import as_count, as_finite_float
+from sparsecert.sparse_models.constructions import sign_patterns
+from sparsecert.sparse_models.errors import InvalidArgument, ShapeError, SoundnessError
 
 from .results import Stats
 

@@ -7,8 +7,8 @@ from typing import Sequence
 
 import numpy as np
 
-from sparse_models import Box, LinfBall, MLPBlock
-from sparse_models.exact import exact_pre_activations, nearest_float
+from sparsecert.sparse_models import Box, LinfBall, MLPBlock
+from sparsecert.sparse_models.exact import exact_pre_activations, nearest_float
 
 from .exact_eval import borderline_units, exact_active_mask
 from .results import Witness

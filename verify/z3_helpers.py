@@ -364,7 +364,7 @@ def feasible_point(A: Sequence[Sequence[int]], c: Sequence[int], n: int,
                    deadline: float | None) -> list[Fraction] | None:
     """An exact point of ``{x in R^n : A x <= c}`` (Fractions); None when Z3 has no answer by
     ``deadline``. Raises :class:`~sparse_models.errors.DomainError` when the polytope is empty."""
-    from sparse_models.errors import DomainError
+    from sparsecert.sparse_models.errors import DomainError
 
     try:
         check_deadline(deadline)

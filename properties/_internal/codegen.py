@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, Polytope
+from sparsecert.sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, Polytope
 
 INLINE_LIMIT = 400  # numbers; larger blocks are described, not printed
 

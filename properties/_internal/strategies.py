@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument as HypothesisInvalidArgument
 from hypothesis.strategies import SearchStrategy
 
-from sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, Polytope, junta_block, planted_sparse
-from sparse_models.activations import Activation
-from sparse_models.errors import InvalidArgument as SparsecertInvalidArgument
-from sparse_models.errors import SparsecertError
+from sparsecert.sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, Polytope, junta_block, planted_sparse
+from sparsecert.sparse_models.activations import Activation
+from sparsecert.sparse_models.errors import InvalidArgument as SparsecertInvalidArgument
+from sparsecert.sparse_models.errors import SparsecertError
 
 from . import codegen
 
@@ -32,7 +32,7 @@ DOMAIN_KINDS = ("hypercube", "hypercube01", "box", "ball", "points")
 try:  # falsifying examples print blocks as MLPBlock(W1=..., ...) source
     from hypothesis.vendor.pretty import for_type_by_name
 
-    for_type_by_name("sparse_models.block", "MLPBlock", codegen.pretty_block)
+    for_type_by_name("sparsecert.sparse_models.block", "MLPBlock", codegen.pretty_block)
 except ImportError:  # pragma: no cover - older Hypothesis: the plain repr is used
     pass
 

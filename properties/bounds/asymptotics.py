@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 import sympy as sp
 
-from sparse_models.errors import InvalidArgument
+from sparsecert.sparse_models.errors import InvalidArgument
 
 from .formulas import N_d
 from .registry import Bound, get_bound

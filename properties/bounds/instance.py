@@ -24,9 +24,9 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import sympy as sp
 
-from sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet
-from sparse_models.errors import DomainError, InvalidArgument
-from sparse_models.exact import U, rounding_margin
+from sparsecert.sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet
+from sparsecert.sparse_models.errors import DomainError, InvalidArgument
+from sparsecert.sparse_models.exact import U, rounding_margin
 
 from . import formulas as fm
 from .operations import Evaluation, evaluate
@@ -169,7 +169,7 @@ def _hidden(block: MLPBlock, X: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 def _enumerate(block: MLPBlock, domain, A: np.ndarray, c: np.ndarray, tau: float) -> tuple[int, float, float, int]:
     """(k, mean active, F upper bound, points) over every point of a finite domain."""
-    from verify.exact_eval import exact_active_mask
+    from sparsecert.verify.exact_eval import exact_active_mask
     lo, hi = domain.bounds()
     xmax = np.maximum(np.abs(lo), np.abs(hi))
     margin = rounding_margin(block.W1, block.b1, xmax, tau)
@@ -196,8 +196,8 @@ def network_quantities(block: MLPBlock, domains: "Sequence | Any", *, output: in
                        samples: int = DEFAULT_SAMPLES, seed: int = 0, tau: float = 0.0) -> NetworkQuantities:
     """Measure n, s, B_a, B_w, B_b, R, k and F for ``block`` on a domain (or a union of domains)."""
     # Imported here so that the symbolic registry works without the verification package.
-    from verify.exact_eval import exact_active_mask
-    from verify.presolve import unit_ranges
+    from sparsecert.verify.exact_eval import exact_active_mask
+    from sparsecert.verify.presolve import unit_ranges
 
     if not isinstance(block, MLPBlock):
         raise InvalidArgument(f"expected an MLPBlock, got {type(block).__name__}")

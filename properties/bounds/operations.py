@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence
 
 import sympy as sp
 
-from sparse_models.errors import InvalidArgument, SoundnessError
+from sparsecert.sparse_models.errors import InvalidArgument, SoundnessError
 
 from .registry import SPARSE_DENSE_PAIRS, Bound, get_bound
 from .search import smallest_whole

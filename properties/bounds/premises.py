@@ -13,7 +13,7 @@ from typing import Callable, Mapping, Union
 
 import sympy as sp
 
-from sparse_models.errors import InvalidArgument
+from sparsecert.sparse_models.errors import InvalidArgument
 
 Condition = Union[sp.Basic, Callable[[Mapping[sp.Symbol, sp.Rational]], bool]]
 

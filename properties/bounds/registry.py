@@ -13,7 +13,7 @@ from typing import Iterable
 
 import sympy as sp
 
-from sparse_models.errors import InvalidArgument
+from sparsecert.sparse_models.errors import InvalidArgument
 
 from . import formulas as fm
 from .premises import Premise, premise_fn

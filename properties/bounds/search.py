@@ -11,7 +11,7 @@ from __future__ import annotations
 import mpmath
 import sympy as sp
 
-from sparse_models.errors import InvalidArgument, SoundnessError
+from sparsecert.sparse_models.errors import InvalidArgument, SoundnessError
 
 MAX_DOUBLINGS = 400  # m up to 2^400: beyond that no sample size is meaningful
 

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 import mpmath
 import sympy as sp
 
-from sparse_models.errors import InvalidArgument
+from sparsecert.sparse_models.errors import InvalidArgument
 
 from .formulas import N_d
 from .operations import check_activation, format_value, to_number

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 import sympy as sp
 
-from sparse_models.errors import InvalidArgument
+from sparsecert.sparse_models.errors import InvalidArgument
 
 # positive=True as THEORY.md §8 declares them, except B_b and d, which are declared
 # nonnegative: bias-free networks (B_b = 0) and the degree-0 algorithm (d = 0) are real

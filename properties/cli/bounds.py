@@ -18,7 +18,7 @@ import math
 from fractions import Fraction
 from typing import Any, Sequence
 
-from sparse_models.errors import InvalidArgument, MissingDependency
+from sparsecert.sparse_models.errors import InvalidArgument, MissingDependency
 
 from ..bounds import (
     INSTANCE_HEADING,
@@ -74,7 +74,7 @@ def _add_sets(p) -> None:
 
 
 def _print_json(obj) -> None:
-    from verify.cli.common import print_json
+    from sparsecert.verify.cli.common import print_json
 
     print_json(obj)
 
@@ -129,7 +129,7 @@ def register(sub) -> None:
     _add_sets(q)
     q.set_defaults(func=run_plot)
 
-    from verify.cli.common import DOMAIN_HELP, add_model_argument
+    from sparsecert.verify.cli.common import DOMAIN_HELP, add_model_argument
 
     q = bsub.add_parser("instance", help="class-level bounds evaluated at one network's norms (THEORY.md §7)")
     add_model_argument(q)
@@ -402,7 +402,7 @@ def run_plot(args) -> int:
 
 # ---- instance -------------------------------------------------------------------------------------------
 def run_instance(args) -> int:
-    from verify.cli.common import load_model, parse_domains
+    from sparsecert.verify.cli.common import load_model, parse_domains
 
     block = load_model(args)
     domains = parse_domains(args.domain, block.n)

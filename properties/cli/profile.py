@@ -11,10 +11,10 @@ import sys
 
 import numpy as np
 
-from properties.cube_table import MAX_EXACT_N
-from properties.profile import NOISE_RATES, Profile, needed_samples_note, profile_block
-from verify.cli.common import DOMAIN_HELP, Progress, add_model_argument, load_model, parse_domains, print_json
-from sparse_models.errors import InvalidArgument
+from sparsecert.properties.cube_table import MAX_EXACT_N
+from sparsecert.properties.profile import NOISE_RATES, Profile, needed_samples_note, profile_block
+from sparsecert.verify.cli.common import DOMAIN_HELP, Progress, add_model_argument, load_model, parse_domains, print_json
+from sparsecert.sparse_models.errors import InvalidArgument
 
 
 def register(sub) -> None:
@@ -53,7 +53,7 @@ def run(args) -> int:
                          delta=args.delta, progress=lambda total, label: Progress(total, f"profile: {label}"))
     written = []
     if args.plots:
-        from properties.plots import write_plots
+        from sparsecert.properties.plots import write_plots
 
         written = write_plots(prof, args.plots)
     if args.json:

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from properties.bounds import REGISTRY, evaluate
-from sparse_models import parity_block, random_block, save_npz
+from sparsecert.properties.bounds import REGISTRY, evaluate
+from sparsecert.sparse_models import parity_block, random_block, save_npz
 
 RAD = ["--set", "n=100", "--set", "s=1000", "--set", "k=4", "--set", "B_a=1", "--set", "B_w=1", "--set", "B_b=1",
        "--set", "R=10"]

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from sparse_models import Hypercube, MLPBlock, load_npz, parity_block, planted_sparse, random_block, save_npz
+from sparsecert.sparse_models import Hypercube, MLPBlock, load_npz, parity_block, planted_sparse, random_block, save_npz
 
 
 @pytest.fixture

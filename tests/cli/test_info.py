@@ -2,7 +2,7 @@ import json
 
 import numpy as np
 
-from sparse_models import junta_block, planted_sparse, save_npz
+from sparsecert.sparse_models import junta_block, planted_sparse, save_npz
 
 
 def test_info_reports_dead_units_of_planted_block(tmp_path, cli):

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from sparse_models import MLPBlock, planted_sparse, random_block, save_npz
+from sparsecert.sparse_models import MLPBlock, planted_sparse, random_block, save_npz
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from sparse_models import MLPBlock, parity_block, planted_sparse, random_block, save_npz
+from sparsecert.sparse_models import MLPBlock, parity_block, planted_sparse, random_block, save_npz
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from properties.activation_stats import activation_stats, exact_activation_stats, sampled_activation_stats
-from properties.cube_table import edge_sums, tabulate_cube
-from sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, Polytope, planted_sparse, random_block
-from sparse_models.errors import DomainError
-from verify.exact_eval import exact_active_mask
+from sparsecert.properties.activation_stats import activation_stats, exact_activation_stats, sampled_activation_stats
+from sparsecert.properties.cube_table import edge_sums, tabulate_cube
+from sparsecert.sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, Polytope, planted_sparse, random_block
+from sparsecert.sparse_models.errors import DomainError
+from sparsecert.verify.exact_eval import exact_active_mask
 
 
 def _exact_masks(block, cube):
@@ -114,7 +114,7 @@ def test_dispatch_and_continuous_domains():
 
 def test_edge_sums_without_values_and_chunk_boundaries(monkeypatch):
     """Force tiny chunks so that flips cross chunk boundaries; q and flips must not change."""
-    import properties.cube_table as ct
+    import sparsecert.properties.cube_table as ct
 
     block = random_block(9, 6, 3, fire_rate=0.25)
     ref_table = tabulate_cube(block)

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from hypothesis import strategies as st
 
-import verify
-from properties import (
+import sparsecert.verify as verify
+from sparsecert.properties import (
     EquivalenceAssertionError,
     LearningAssertionError,
     NotProvedError,
@@ -18,10 +18,10 @@ from properties import (
     assert_k_sparse,
     assert_learns,
 )
-from properties._internal import session
-from properties.assertions import binomial_tail
-from properties.strategies import juntas
-from sparse_models import (
+from sparsecert.properties._internal import session
+from sparsecert.properties.assertions import binomial_tail
+from sparsecert.properties.strategies import juntas
+from sparsecert.sparse_models import (
     Box,
     Hypercube,
     InvalidArgument,
@@ -31,7 +31,7 @@ from sparse_models import (
     parity_block,
     planted_sparse,
 )
-from verify import Unknown, Verified, Violated
+from sparsecert.verify import Unknown, Verified, Violated
 
 DENSE = MLPBlock([[1, 0], [0, 1], [1, 1]], [0, 0, 0], [[1, 1, 1]], [0])
 
@@ -80,7 +80,7 @@ def test_unknown_fails_as_not_proved(monkeypatch):
     def undecided(block, k, domain, **kw):
         return Unknown(k, 1, 3, "timeout after 0.01 s")
 
-    monkeypatch.setattr("properties.assertions.check_sparsity", undecided)
+    monkeypatch.setattr("sparsecert.properties.assertions.check_sparsity", undecided)
     before = session.tally().undecided
     with pytest.raises(NotProvedError, match="could not prove within timeout") as info:
         assert_k_sparse(DENSE, 1, Hypercube(2), timeout=0.01)
@@ -96,7 +96,7 @@ def test_default_timeout_comes_from_the_session(monkeypatch):
         seen.update(kw)
         return Verified(k, k)
 
-    monkeypatch.setattr("properties.assertions.check_sparsity", record)
+    monkeypatch.setattr("sparsecert.properties.assertions.check_sparsity", record)
     session.set_default_timeout(7.5)
     try:
         assert_k_sparse(DENSE, 1, Hypercube(2))
@@ -142,7 +142,7 @@ def test_assert_learns_fails_with_a_shrunk_target():
     assert block.s == 4 and np.count_nonzero(np.any(block.W1 != 0, axis=0)) == 2  # shrunk to a 2-junta
     assert "P[Binomial(5, 0.1) >= 5]" in msg and "reproduce:" in msg
     code = reproduce_code(msg)
-    assert "from sparse_models import LowDegreeLearner" in code
+    assert "from sparsecert.sparse_models import LowDegreeLearner" in code
     scope: dict = {}
     exec(code.rsplit("\n", 1)[0], scope)
     with pytest.raises(LearningAssertionError):  # the printed call fails the same way
@@ -178,7 +178,7 @@ def test_large_blocks_are_described_not_printed():
 def test_falsifying_examples_print_blocks_as_source():
     from hypothesis import given, settings
 
-    from properties.strategies import sparse_blocks
+    from sparsecert.properties.strategies import sparse_blocks
 
     @settings(max_examples=200, database=None, deadline=None, derandomize=True)
     @given(sparse_blocks(k=2))

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from properties.bounds import INSTANCE_HEADING, instance_bounds, network_quantities
-from sparse_models import Box, Hypercube, MLPBlock, PointSet, parity_block, random_block
-from sparse_models.errors import DomainError, InvalidArgument
+from sparsecert.properties.bounds import INSTANCE_HEADING, instance_bounds, network_quantities
+from sparsecert.sparse_models import Box, Hypercube, MLPBlock, PointSet, parity_block, random_block
+from sparsecert.sparse_models.errors import DomainError, InvalidArgument
 
 
 def entries(report):

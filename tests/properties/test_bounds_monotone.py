@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from properties.bounds import REGISTRY, evaluate
+from sparsecert.properties.bounds import REGISTRY, evaluate
 
 SAMPLE_SIZES = ("lmn_samples_hoeffding", "lmn_samples_mcdiarmid", "lmn_samples", "end_to_end_samples",
                 "end_to_end_samples_dense", "end_to_end_time", "generalization_sample_size",

@@ -10,10 +10,10 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from properties.bounds import asymptotic, evaluate, get_bound, latex, pretty, ratio, solve, table, text
-from properties.bounds import symbols as S
-from properties.bounds.operations import format_value
-from sparse_models.errors import InvalidArgument
+from sparsecert.properties.bounds import asymptotic, evaluate, get_bound, latex, pretty, ratio, solve, table, text
+from sparsecert.properties.bounds import symbols as S
+from sparsecert.properties.bounds.operations import format_value
+from sparsecert.sparse_models.errors import InvalidArgument
 
 RAD = dict(n=100, s=1000, k=4, B_a=1, B_w=1, B_b=1, R=10)
 

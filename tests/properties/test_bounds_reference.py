@@ -12,7 +12,7 @@ from fractions import Fraction
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from properties.bounds import REGISTRY, evaluate
+from sparsecert.properties.bounds import REGISTRY, evaluate
 
 LN2 = math.log(2)
 

@@ -8,9 +8,9 @@ from fractions import Fraction
 import pytest
 import sympy as sp
 
-from properties.bounds import LABELS, REGISTRY, SYMBOLS, evaluate, get_bound, latex, symbol, text
-from properties.bounds import symbols as S
-from sparse_models.errors import InvalidArgument, SparsecertError
+from sparsecert.properties.bounds import LABELS, REGISTRY, SYMBOLS, evaluate, get_bound, latex, symbol, text
+from sparsecert.properties.bounds import symbols as S
+from sparsecert.sparse_models.errors import InvalidArgument, SparsecertError
 
 PINNED = ("influence_sparse_relu", "influence_dense_relu", "influence_step", "lmn_degree", "lmn_samples_hoeffding",
           "lmn_samples_mcdiarmid", "end_to_end_time", "rademacher_dense", "rademacher_sparse", "rademacher_lower",

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from properties.bounds import evaluate, ratio
+from sparsecert.properties.bounds import evaluate, ratio
 
 LD = dict(F=1, epsilon=1)
 

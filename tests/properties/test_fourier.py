@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from properties.fourier import (Spectrum, cube_values, fourier_coefficients_direct, influences_by_flips, mask_of,
+from sparsecert.properties.fourier import (Spectrum, cube_values, fourier_coefficients_direct, influences_by_flips, mask_of,
                                 spectrum, wht)
-from sparse_models import Hypercube, MLPBlock, junta_block, parity_block, random_block, sign_patterns
-from sparse_models.errors import DomainError, InvalidArgument, ShapeError
+from sparsecert.sparse_models import Hypercube, MLPBlock, junta_block, parity_block, random_block, sign_patterns
+from sparsecert.sparse_models.errors import DomainError, InvalidArgument, ShapeError
 
 
 def _points(n: int) -> np.ndarray:

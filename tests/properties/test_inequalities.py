@@ -10,14 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from properties.cube_table import edge_sums, tabulate_cube
-from properties.fourier import Spectrum
-from properties.inequalities import (Check, check_block, degree_for, leq, lmn_checks, lmn_sample_sizes, relu_chain,
+from sparsecert.properties.cube_table import edge_sums, tabulate_cube
+from sparsecert.properties.fourier import Spectrum
+from sparsecert.properties.inequalities import (Check, check_block, degree_for, leq, lmn_checks, lmn_sample_sizes, relu_chain,
                                      step_chain)
-from properties.measures import analyse, measure
-from properties.output import select_output
-from sparse_models import Hypercube, MLPBlock, junta_block, parity_block, planted_sparse, random_block
-from sparse_models.errors import DomainError
+from sparsecert.properties.measures import analyse, measure
+from sparsecert.properties.output import select_output
+from sparsecert.sparse_models import Hypercube, MLPBlock, junta_block, parity_block, planted_sparse, random_block
+from sparsecert.sparse_models.errors import DomainError
 
 ACTS = st.sampled_from(["relu", "step"])
 

@@ -7,16 +7,16 @@ import math
 import numpy as np
 import pytest
 
-from properties.activation_stats import exact_activation_stats, sampled_activation_stats
-from properties.fourier import Spectrum, binomial_count, spectrum
-from properties.inequalities import lmn_sample_sizes
-from properties.intervals import (bernstein_half_width, hoeffding_half_width, hoeffding_sample_size, mean_interval,
+from sparsecert.properties.activation_stats import exact_activation_stats, sampled_activation_stats
+from sparsecert.properties.fourier import Spectrum, binomial_count, spectrum
+from sparsecert.properties.inequalities import lmn_sample_sizes
+from sparsecert.properties.intervals import (bernstein_half_width, hoeffding_half_width, hoeffding_sample_size, mean_interval,
                                   proportion_interval)
-from properties.montecarlo import (cube_output_range, estimate_influences, estimate_low_degree,
+from sparsecert.properties.montecarlo import (cube_output_range, estimate_influences, estimate_low_degree,
                                    low_degree_from_samples, subsets_up_to)
-from properties.output import flip_lipschitz, select_output
-from sparse_models import Hypercube, junta_block, planted_sparse, random_block
-from sparse_models.errors import InvalidArgument
+from sparsecert.properties.output import flip_lipschitz, select_output
+from sparsecert.sparse_models import Hypercube, junta_block, planted_sparse, random_block
+from sparsecert.sparse_models.errors import InvalidArgument
 
 REPS = 120
 

@@ -17,12 +17,12 @@ import numpy as np
 import pytest
 from hypothesis import strategies as st
 
-from properties import assert_learns
-from properties.assertions import binomial_tail
-from properties.bounds import evaluate
-from properties.fourier import spectrum
-from properties.strategies import juntas
-from sparse_models import Hypercube, LowDegreeLearner, junta_block, parity_block
+from sparsecert.properties import assert_learns
+from sparsecert.properties.assertions import binomial_tail
+from sparsecert.properties.bounds import evaluate
+from sparsecert.properties.fourier import spectrum
+from sparsecert.properties.strategies import juntas
+from sparsecert.sparse_models import Hypercube, LowDegreeLearner, junta_block, parity_block
 
 ALPHA = 0.01
 

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from properties import SparsityAssertionError, assert_equivalent, assert_k_sparse
-from properties.strategies import blocks, sparse_blocks
-from sparse_models import Hypercube
-from verify import Violated, check_sparsity, max_active, prune, sparsify
+from sparsecert.properties import SparsityAssertionError, assert_equivalent, assert_k_sparse
+from sparsecert.properties.strategies import blocks, sparse_blocks
+from sparsecert.sparse_models import Hypercube
+from sparsecert.verify import Violated, check_sparsity, max_active, prune, sparsify
 
 FAST = settings(max_examples=15, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from properties import SparsityAssertionError, assert_k_sparse
-from properties.strategies import juntas
-from sparse_models import Hypercube, SparseMLPTrainer, junta_block
+from sparsecert.properties import SparsityAssertionError, assert_k_sparse
+from sparsecert.properties.strategies import juntas
+from sparsecert.sparse_models import Hypercube, SparseMLPTrainer, junta_block
 
 CUBE = np.concatenate([X for _, X in Hypercube(6).chunks()])
 PENALISED = dict(steps=1000, lr=0.02, hinge=1.0, target_k=2)

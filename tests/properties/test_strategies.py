@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument as HypothesisInvalidArgument
 
-from properties.strategies import (
+from sparsecert.properties.strategies import (
     LabelledSample,
     StrategyArgumentError,
     blocks,
@@ -18,9 +18,9 @@ from properties.strategies import (
     points,
     sparse_blocks,
 )
-from sparse_models import Box, Hypercube, InvalidArgument, LinfBall, MLPBlock, PointSet, Polytope
-from verify import Verified, check_sparsity, max_active
-from verify.exact_eval import exact_active_mask
+from sparsecert.sparse_models import Box, Hypercube, InvalidArgument, LinfBall, MLPBlock, PointSet, Polytope
+from sparsecert.verify import Verified, check_sparsity, max_active
+from sparsecert.verify.exact_eval import exact_active_mask
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
 

@@ -15,17 +15,18 @@ from pathlib import Path
 
 import pytest
 
-import properties
-import properties.bounds
-import properties.strategies
-import sparse_models
-import verify
-from sparse_models import planted_sparse, random_block, save_npz
+import sparsecert.properties as properties
+import sparsecert.properties.bounds
+import sparsecert.properties.strategies
+import sparsecert.sparse_models as sparse_models
+import sparsecert.verify as verify
+from sparsecert.sparse_models import planted_sparse, random_block, save_npz
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-PUBLIC = {"properties": set(properties.__dict__) - {"assertions"}, "properties.strategies": set(properties.strategies.__all__),
-          "sparse_models": set(sparse_models.__all__), "verify": set(verify.__all__),
-          "properties.bounds": set(properties.bounds.__all__)}
+PUBLIC = {"sparsecert.properties": set(properties.__dict__) - {"assertions"},
+          "sparsecert.properties.strategies": set(properties.strategies.__all__),
+          "sparsecert.sparse_models": set(sparse_models.__all__), "sparsecert.verify": set(verify.__all__),
+          "sparsecert.properties.bounds": set(properties.bounds.__all__)}
 THIRD_PARTY = {"os", "math", "pathlib", "pytest", "hypothesis", "numpy", "argparse", "sys"}
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sparse_models import (
+from sparsecert.sparse_models import (
     Activation,
     InvalidArgument,
     MLPBlock,

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sparse_models import (
+from sparsecert.sparse_models import (
     Hypercube,
     InvalidArgument,
     ShapeError,
@@ -18,7 +18,7 @@ from sparse_models import (
     sign_patterns,
     stack,
 )
-from sparse_models.exact import exact_active
+from sparsecert.sparse_models.exact import exact_active
 
 
 def _all_points(n: int, values=(-1, 1)) -> np.ndarray:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sparse_models import (
+from sparsecert.sparse_models import (
     Box,
     DomainError,
     Hypercube,
@@ -21,7 +21,7 @@ from sparse_models import (
     ShapeError,
     check_domain,
 )
-from sparse_models.domains import MAX_ENUMERATION_DIM
+from sparsecert.sparse_models.domains import MAX_ENUMERATION_DIM
 
 
 # --- Hypercube ------------------------------------------------------------------------------

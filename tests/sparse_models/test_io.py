@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from sparse_models import (
+from sparsecert.sparse_models import (
     InvalidArgument,
     MLPBlock,
     ModelFormatError,
@@ -28,8 +28,8 @@ from sparse_models import (
     load_npz,
     save_npz,
 )
-from sparse_models.io import FORMAT
-from sparse_models.io.safetensors_io import save_safetensors
+from sparsecert.sparse_models.io import FORMAT
+from sparsecert.sparse_models.io.safetensors_io import save_safetensors
 
 safetensors_numpy = pytest.importorskip("safetensors.numpy")
 

@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sparse_models.io._exact_ops import exact_product, exact_reciprocal, exact_sum
+from sparsecert.sparse_models.io._exact_ops import exact_product, exact_reciprocal, exact_sum
 
 finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
 float32 = st.floats(allow_nan=False, allow_infinity=False, width=32, min_value=-2.0**60, max_value=2.0**60)

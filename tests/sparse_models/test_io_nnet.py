@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sparse_models import ModelFormatError, NonFiniteError, load, load_network
+from sparsecert.sparse_models import ModelFormatError, NonFiniteError, load, load_network
 
 ACAS = ["1_1", "2_1", "3_3"]
 

@@ -18,7 +18,7 @@ onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
-from sparse_models import (  # noqa: E402
+from sparsecert.sparse_models import (  # noqa: E402
     InvalidArgument,
     ModelFormatError,
     NonFiniteError,

@@ -12,7 +12,7 @@ sklearn_nn = pytest.importorskip("sklearn.neural_network")
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.linear_model import LinearRegression  # noqa: E402
 
-from sparse_models import (  # noqa: E402
+from sparsecert.sparse_models import (  # noqa: E402
     InvalidArgument,
     MissingDependency,
     ModelFormatError,

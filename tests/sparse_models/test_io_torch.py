@@ -12,7 +12,7 @@ import pytest
 torch = pytest.importorskip("torch")
 nn = torch.nn
 
-from sparse_models import (  # noqa: E402
+from sparsecert.sparse_models import (  # noqa: E402
     InvalidArgument,
     MissingDependency,
     ModelFormatError,

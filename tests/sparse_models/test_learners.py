@@ -7,9 +7,9 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from properties.fourier import spectrum
-from sparse_models import Hypercube, InvalidArgument, LowDegreeLearner, ShapeError, SparseMLPTrainer, junta_block
-from sparse_models.learners import characters, low_degree_subsets, subset_count
+from sparsecert.properties.fourier import spectrum
+from sparsecert.sparse_models import Hypercube, InvalidArgument, LowDegreeLearner, ShapeError, SparseMLPTrainer, junta_block
+from sparsecert.sparse_models.learners import characters, low_degree_subsets, subset_count
 
 
 def cube(n: int) -> np.ndarray:

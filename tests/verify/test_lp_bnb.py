@@ -10,14 +10,14 @@ import pytest
 
 pytest.importorskip("highspy")
 
-import verify.api as api  # noqa: E402
-from sparse_models import Box, Hypercube, LinfBall, MLPBlock  # noqa: E402
-from verify import Verified, Violated, check_sparsity, max_active  # noqa: E402
-from verify.integer_form import cube_rows, real_rows  # noqa: E402
-from verify.conflicts import greedy_cliques, pair_conflicts  # noqa: E402
-from verify.lp_bnb import _SafeBound, lp_branch_and_bound  # noqa: E402
-from verify.propagation import propagate  # noqa: E402
-from verify.relaxation import float_rows  # noqa: E402
+import sparsecert.verify.api as api  # noqa: E402
+from sparsecert.sparse_models import Box, Hypercube, LinfBall, MLPBlock  # noqa: E402
+from sparsecert.verify import Verified, Violated, check_sparsity, max_active  # noqa: E402
+from sparsecert.verify.integer_form import cube_rows, real_rows  # noqa: E402
+from sparsecert.verify.conflicts import greedy_cliques, pair_conflicts  # noqa: E402
+from sparsecert.verify.lp_bnb import _SafeBound, lp_branch_and_bound  # noqa: E402
+from sparsecert.verify.propagation import propagate  # noqa: E402
+from sparsecert.verify.relaxation import float_rows  # noqa: E402
 
 from .oracle import brute_max_active, exact_count_at  # noqa: E402
 from .test_oracle_differential import _instances  # noqa: E402
@@ -143,7 +143,7 @@ def test_safe_bound_is_valid_for_arbitrary_multipliers():
 
 
 def test_timeout_gives_proved_bounds():
-    from sparse_models import random_block
+    from sparsecert.sparse_models import random_block
 
     block = random_block(40, 24, seed=2, fire_rate=0.05)
     res = max_active(block, Hypercube(40), timeout=1.0, method="bnb")
@@ -155,7 +155,7 @@ def test_large_ball_under_a_timeout_gives_proved_bounds():
     """A 784-input ball stopped by its timeout still answers with proved bounds and an exact
     witness. How close to the timeout it returns is measured in ``make bench`` (the table of
     requested against actual seconds), never here: CI runs on a shared, loaded machine."""
-    from sparse_models import random_block
+    from sparsecert.sparse_models import random_block
 
     block = random_block(784, 512, seed=0, fire_rate=0.05)
     ball = LinfBall(np.random.default_rng(0).uniform(0, 1, 784), 0.05)
@@ -337,7 +337,7 @@ def test_every_stage_of_the_lp_portfolio_matches_oracle(lp_first, monkeypatch):
 
 
 def test_cube_anneal_returns_cube_points_no_worse_than_its_start():
-    from verify.search import HAVE_ANNEAL, cube_anneal
+    from sparsecert.verify.search import HAVE_ANNEAL, cube_anneal
 
     if not HAVE_ANNEAL:
         pytest.skip("numba not installed")

@@ -8,8 +8,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from sparse_models import Box, Hypercube, InvalidArgument, MLPBlock, parity_block
-from verify import is_member
+from sparsecert.sparse_models import Box, Hypercube, InvalidArgument, MLPBlock, parity_block
+from sparsecert.verify import is_member
 
 from .exact_oracle import cube_points, exact_max_active
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sparse_models import Hypercube, MLPBlock
-from verify import Verified, Violated, check_sparsity, max_active
+from sparsecert.sparse_models import Hypercube, MLPBlock
+from sparsecert.verify import Verified, Violated, check_sparsity, max_active
 
 from .oracle import brute_max_active, exact_count_at
 

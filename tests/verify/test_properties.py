@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sparse_models import Hypercube, MLPBlock, junta_block, parity_block, planted_sparse, random_block, stack
-from verify import MaxActive, Unknown, Verified, Violated, check_sparsity, max_active
+from sparsecert.sparse_models import Hypercube, MLPBlock, junta_block, parity_block, planted_sparse, random_block, stack
+from sparsecert.verify import MaxActive, Unknown, Verified, Violated, check_sparsity, max_active
 
 from .oracle import exact_count_at
 

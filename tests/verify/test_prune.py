@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, UnsupportedActivation, planted_sparse
-from verify import prune
+from sparsecert.sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, UnsupportedActivation, planted_sparse
+from sparsecert.verify import prune
 
 from .exact_oracle import cube_points, exact_output
 

@@ -11,8 +11,8 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from sparse_models import Box, LinfBall, MLPBlock, PointSet, Polytope
-from verify import Verified, Violated, check_sparsity, max_active
+from sparsecert.sparse_models import Box, LinfBall, MLPBlock, PointSet, Polytope
+from sparsecert.verify import Verified, Violated, check_sparsity, max_active
 
 from .oracle import exact_count_at
 
@@ -135,14 +135,14 @@ def exact_max_points(block, X) -> int:
 @pytest.mark.parametrize("bad", [-1, 5, 1.5, True])
 def test_k_out_of_range(bad):
     block = MLPBlock(np.eye(4), np.zeros(4))
-    from sparse_models import Hypercube, InvalidArgument
+    from sparsecert.sparse_models import Hypercube, InvalidArgument
 
     with pytest.raises(InvalidArgument, match="k"):
         check_sparsity(block, bad, Hypercube(4))
 
 
 def test_domain_of_wrong_dimension():
-    from sparse_models import Hypercube, ShapeError
+    from sparsecert.sparse_models import Hypercube, ShapeError
 
     with pytest.raises(ShapeError, match="dimension 3 but the block takes n=4"):
         max_active(MLPBlock(np.eye(4), np.zeros(4)), Hypercube(3))

@@ -12,9 +12,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from sparse_models import Box, LinfBall, MLPBlock, Polytope
-from verify import check_sparsity, max_active, prune, sparsify, unit_ranges
-from verify.results import Interrupted, MaxActive, Unknown, Verified, Violated
+from sparsecert.sparse_models import Box, LinfBall, MLPBlock, Polytope
+from sparsecert.verify import check_sparsity, max_active, prune, sparsify, unit_ranges
+from sparsecert.verify.results import Interrupted, MaxActive, Unknown, Verified, Violated
 
 
 def _exact_count(block: MLPBlock, x, tau: float = 0.0) -> int:
@@ -107,7 +107,7 @@ def test_box_as_wide_as_the_float_range():
 # -- 9. Ctrl-C keeps the proved bracket --------------------------------------------------------
 
 def _interrupt_inside(monkeypatch, name: str) -> None:
-    import verify.api as api
+    import sparsecert.verify.api as api
 
     def boom(*args, **kwargs):
         raise KeyboardInterrupt
@@ -115,8 +115,8 @@ def _interrupt_inside(monkeypatch, name: str) -> None:
 
 
 def test_interrupt_gives_the_bracket_proved_so_far(monkeypatch):
-    from sparse_models import random_block
-    from sparse_models import Hypercube
+    from sparsecert.sparse_models import random_block
+    from sparsecert.sparse_models import Hypercube
 
     block = random_block(40, 24, seed=2, fire_rate=0.05)
     _interrupt_inside(monkeypatch, "lp_branch_and_bound")
@@ -134,9 +134,9 @@ def test_interrupt_gives_the_bracket_proved_so_far(monkeypatch):
 
 
 def test_cli_interrupt_prints_bracket_and_json_then_exits_130(monkeypatch, tmp_path, capsys):
-    from sparse_models import random_block
-    from sparse_models.io import save_npz
-    from verify.cli.main import main
+    from sparsecert.sparse_models import random_block
+    from sparsecert.sparse_models.io import save_npz
+    from sparsecert.verify.cli.main import main
 
     path = tmp_path / "m.npz"
     save_npz(random_block(40, 24, seed=2, fire_rate=0.05), path)
@@ -152,10 +152,10 @@ def test_cli_interrupt_prints_bracket_and_json_then_exits_130(monkeypatch, tmp_p
 
 def test_cli_internal_error_exits_4_with_one_line(monkeypatch, tmp_path, capsys):
     """Exit 1 means a confirmed violation only: any unexpected exception is an internal error."""
-    from sparse_models import random_block
-    from sparse_models.io import save_npz
-    import verify.cli.solve_cmds as cmds
-    from verify.cli.main import EXIT_INTERNAL, main
+    from sparsecert.sparse_models import random_block
+    from sparsecert.sparse_models.io import save_npz
+    import sparsecert.verify.cli.solve_cmds as cmds
+    from sparsecert.verify.cli.main import EXIT_INTERNAL, main
 
     path = tmp_path / "m.npz"
     save_npz(random_block(4, 3, seed=0), path)
@@ -176,8 +176,8 @@ def test_cli_internal_error_exits_4_with_one_line(monkeypatch, tmp_path, capsys)
 def test_kernel_compilation_moves_the_deadline(monkeypatch):
     """The engine warms the numba kernels before using them and adds the time taken to its
     deadline (simulated here: a warm-up reported as 5 s, which a 0.5 s timeout must not lose)."""
-    import verify.api as api
-    from sparse_models import Hypercube, random_block
+    import sparsecert.verify.api as api
+    from sparsecert.sparse_models import Hypercube, random_block
 
     monkeypatch.setattr(api, "warm_up", lambda: 5.0)
     block = random_block(12, 16, seed=3, fire_rate=0.2)
@@ -189,7 +189,7 @@ def test_kernel_compilation_moves_the_deadline(monkeypatch):
 
 
 def test_warm_up_runs_once_per_process():
-    from verify.compiled import warm_up
+    from sparsecert.verify.compiled import warm_up
 
     warm_up()
     assert warm_up() == 0.0
@@ -204,7 +204,7 @@ def _answer(res):
 
 @pytest.mark.parametrize("domain_kind", ["box", "cube"])
 def test_node_limited_runs_give_identical_answers(domain_kind):
-    from sparse_models import Hypercube, random_block
+    from sparsecert.sparse_models import Hypercube, random_block
 
     if domain_kind == "box":
         block, domain = random_block(12, 64, seed=0, fire_rate=0.05), Box.uniform(12, -1, 1)
@@ -220,9 +220,9 @@ def test_node_limited_runs_give_identical_answers(domain_kind):
 
 
 def test_cli_node_limit_is_reproducible(tmp_path, capsys):
-    from sparse_models import random_block
-    from sparse_models.io import save_npz
-    from verify.cli.main import main
+    from sparsecert.sparse_models import random_block
+    from sparsecert.sparse_models.io import save_npz
+    from sparsecert.verify.cli.main import main
 
     path = tmp_path / "m.npz"
     save_npz(random_block(12, 64, seed=0, fire_rate=0.05), path)

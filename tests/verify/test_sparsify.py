@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sparse_models import Box, Hypercube, InvalidArgument, LinfBall, MLPBlock, Polytope, random_block
-from verify import check_sparsity, sparsify
-from verify.results import Verified, Violated
+from sparsecert.sparse_models import Box, Hypercube, InvalidArgument, LinfBall, MLPBlock, Polytope, random_block
+from sparsecert.verify import check_sparsity, sparsify
+from sparsecert.verify.results import Verified, Violated
 
 from .exact_oracle import cube_points, exact_max_active
 

@@ -7,9 +7,9 @@ import itertools
 import numpy as np
 import pytest
 
-from sparse_models import InvalidArgument, ShapeError, junta_block, sign_patterns
-from verify import synthesize, truth_table
-from verify.synthesis import evaluate
+from sparsecert.sparse_models import InvalidArgument, ShapeError, junta_block, sign_patterns
+from sparsecert.verify import synthesize, truth_table
+from sparsecert.verify.synthesis import evaluate
 
 
 def _check_found(res, table, k):

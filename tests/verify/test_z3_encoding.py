@@ -18,13 +18,13 @@ import numpy as np
 import pytest
 import z3
 
-import verify.z3_helpers as zh
-from sparse_models.errors import DomainError
-from verify.backends import make_backend
-from verify.backends.base import CubeQuery, RealQuery
-from verify.backends.z3_backend import Z3Backend
-from verify.integer_form import IntegerRows, cube_rows, real_rows
-from verify.z3_helpers import (EncodingTimeout, feasible_point, iter_linear_constraints, linear_constraints,
+import sparsecert.verify.z3_helpers as zh
+from sparsecert.sparse_models.errors import DomainError
+from sparsecert.verify.backends import make_backend
+from sparsecert.verify.backends.base import CubeQuery, RealQuery
+from sparsecert.verify.backends.z3_backend import Z3Backend
+from sparsecert.verify.integer_form import IntegerRows, cube_rows, real_rows
+from sparsecert.verify.z3_helpers import (EncodingTimeout, feasible_point, iter_linear_constraints, linear_constraints,
                                linear_sum, max_slack)
 
 from .oracle import brute_max_active

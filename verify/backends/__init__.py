@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sparse_models.errors import InvalidArgument
+from sparsecert.sparse_models.errors import InvalidArgument
 
 from .base import Backend, CubeQuery, Outcome, RealQuery
 

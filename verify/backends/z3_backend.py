@@ -20,7 +20,7 @@ from operator import mul
 
 import z3
 
-from sparse_models.errors import InvalidArgument
+from sparsecert.sparse_models.errors import InvalidArgument
 
 from ..z3_helpers import EncodingTimeout, bound_constraints, check_deadline, iter_linear_constraints, model_fraction
 from .base import CubeQuery, Outcome, RealQuery

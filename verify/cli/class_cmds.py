@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sparse_models import load, save_npz
-from sparse_models.errors import DomainError, InvalidArgument
+from sparsecert.sparse_models import load, save_npz
+from sparsecert.sparse_models.errors import DomainError, InvalidArgument
 
 from ..equivalence import equivalent
 from ..membership import is_member

@@ -12,8 +12,8 @@ from typing import Any, Iterable, Iterator, TypeVar
 
 import numpy as np
 
-from sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, load
-from sparse_models.errors import DomainError, InvalidArgument, ModelFormatError
+from sparsecert.sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, load
+from sparsecert.sparse_models.errors import DomainError, InvalidArgument, ModelFormatError
 
 T = TypeVar("T")
 
@@ -43,7 +43,7 @@ DOMAIN_HELP = ("hypercube | hypercube01 | box:LO:HI | box-file:FILE.npz | ball:C
 
 def load_network_model(args):
     """The whole network (for deep-network questions), honouring --activation; the block path is load_model."""
-    from sparse_models.io import load_network
+    from sparsecert.sparse_models.io import load_network
     return load_network(args.model, activation=getattr(args, "activation", None))
 
 

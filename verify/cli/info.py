@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sparse_models import Hypercube
+from sparsecert.sparse_models import Hypercube
 
 from ..presolve import unit_ranges
 from .common import add_model_argument, load_model, print_json

@@ -16,7 +16,7 @@ import traceback
 from importlib.metadata import entry_points
 from typing import Callable, Sequence
 
-from sparse_models.errors import SolverError, SoundnessError, SparsecertError
+from sparsecert.sparse_models.errors import SolverError, SoundnessError, SparsecertError
 
 from ..results import Interrupted
 
@@ -32,6 +32,14 @@ class _Parser(argparse.ArgumentParser):
                   if " " in self.prog else f"sparsecert: error: {message}\n")
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("sparsecert")
+    except PackageNotFoundError:  # pragma: no cover - a tree that was never installed
+        return "0+unknown"
+
+
 def _commands() -> dict[str, Callable]:
     found = {}
     for ep in entry_points(group="sparsecert.commands"):
@@ -43,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="sparsecert", description="Prove, measure and test activation sparsity of MLP blocks.",
                      epilog="exit status: 0 verified / optimum proved, 1 violated (confirmed witness), 2 bad input,"
                             " 3 unknown or timeout, 4 internal error, 130 interrupted")
+    parser.add_argument("--version", action="version", version=f"sparsecert {_version()}")
     parser.add_argument("--debug", action="store_true",
                         help="print the traceback of an internal error (also SPARSECERT_DEBUG=1)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sparse_models import LinfBall
-from sparse_models._validate import as_count
+from sparsecert.sparse_models import LinfBall
+from sparsecert.sparse_models._validate import as_count
 
 from ..api import METHODS, check_sparsity, max_active
 from ..batch import certify_balls
@@ -53,7 +53,7 @@ def _run_deep(args, maxact: bool) -> int:
     """Whole deep networks (verify.deep): one entry per layer; see verify/deep/cli_support.py."""
     _validate(args, None)
     if args.node_limit is not None:
-        from sparse_models.errors import InvalidArgument
+        from sparsecert.sparse_models.errors import InvalidArgument
         raise InvalidArgument("--node-limit is not supported for deep networks yet; use --timeout")
     if maxact:
         out, optimal, text = run_deep_maxact(args)
@@ -74,7 +74,7 @@ def _validate(args, block) -> None:
     if args.node_limit is not None:
         as_count("--node-limit", args.node_limit, low=0)
     if args.timeout is not None and not args.timeout > 0:
-        from sparse_models.errors import InvalidArgument
+        from sparsecert.sparse_models.errors import InvalidArgument
         raise InvalidArgument(f"--timeout must be positive seconds, got {args.timeout}")
 
 

@@ -1,4 +1,4 @@
-"""verify.deep: per-layer sparsity proofs through whole ReLU networks.
+"""sparsecert.verify.deep: per-layer sparsity proofs through whole ReLU networks.
 
 ``max_active(network, layer, domain)`` / ``check_sparsity(network, layer, k, domain)``
 take a :class:`sparse_models.Network` and an input box (:class:`InputBox`, a

@@ -19,10 +19,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from sparse_models import Box
-from sparse_models._validate import as_count, as_finite_float
-from sparse_models.errors import InvalidArgument, SoundnessError
-from sparse_models.network import Network
+from sparsecert.sparse_models import Box
+from sparsecert.sparse_models._validate import as_count, as_finite_float
+from sparsecert.sparse_models.errors import InvalidArgument, SoundnessError
+from sparsecert.sparse_models.network import Network
 
 from ..executor import run_batch
 from ..results import MaxActive, Stats, Unknown, Verified, Violated, Witness
@@ -128,7 +128,7 @@ def _first_layer_block(network: Network, dom: _Domain, tau: float, solver: Layer
     """Layer 0 is a single block: ask the block core (verify.max_active) over the float box enclosing
     the exact normalised box. Its proved upper bound holds for the exact box (a subset); its witness
     counts only when it lies in the exact box, and is re-decided exactly by ``solver.offer``."""
-    from sparse_models import MLPBlock
+    from sparsecert.sparse_models import MLPBlock
 
     from ..api import max_active as block_max_active
 

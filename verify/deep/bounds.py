@@ -18,9 +18,9 @@ from typing import Sequence
 
 import numpy as np
 
-from sparse_models.errors import UnsupportedActivation
-from sparse_models.exact import TINY, U
-from sparse_models.network import Dense
+from sparsecert.sparse_models.errors import UnsupportedActivation
+from sparsecert.sparse_models.exact import TINY, U
+from sparsecert.sparse_models.network import Dense
 
 INF = np.inf
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from sparse_models import Box
-from sparse_models.errors import DomainError, InvalidArgument
-from sparse_models.network import Network
+from sparsecert.sparse_models import Box
+from sparsecert.sparse_models.errors import DomainError, InvalidArgument
+from sparsecert.sparse_models.network import Network
 
 from ..results import Unknown, Verified, Violated
 from .api import check_sparsity, max_active

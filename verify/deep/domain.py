@@ -17,9 +17,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from sparse_models import Box
-from sparse_models.errors import DomainError, ShapeError
-from sparse_models.network import Network
+from sparsecert.sparse_models import Box
+from sparsecert.sparse_models.errors import DomainError, ShapeError
+from sparsecert.sparse_models.network import Network
 
 SPACES = ("raw", "normalized")
 

@@ -14,7 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
-from sparse_models.network import Dense
+from sparsecert.sparse_models.network import Dense
 
 from .bounds import leak_slope
 

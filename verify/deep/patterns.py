@@ -24,7 +24,7 @@ from typing import Iterator, Sequence
 import numpy as np
 import z3
 
-from sparse_models.network import Dense
+from sparsecert.sparse_models.network import Dense
 
 from ..z3_helpers import model_fraction, z3_fraction
 from .bounds import NetworkBounds, leak_slope, relaxation

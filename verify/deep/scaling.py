@@ -25,7 +25,7 @@ from typing import Sequence
 
 import numpy as np
 
-from sparse_models.network import Dense
+from sparsecert.sparse_models.network import Dense
 
 MIN_LSB = -1074  # exponent of the smallest subnormal
 MAX_MSB = 1023  # exponent of the leading bit of the largest finite float64

@@ -31,8 +31,8 @@ from typing import Sequence
 
 import numpy as np
 
-from sparse_models.errors import SoundnessError
-from sparse_models.network import Dense
+from sparsecert.sparse_models.errors import SoundnessError
+from sparsecert.sparse_models.network import Dense
 
 from .bounds import NetworkBounds, network_bounds
 from .domain import round_down, round_up

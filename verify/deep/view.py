@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from sparse_models import Box, MLPBlock
-from sparse_models.errors import InvalidArgument
-from sparse_models.network import Network
+from sparsecert.sparse_models import Box, MLPBlock
+from sparsecert.sparse_models.errors import InvalidArgument
+from sparsecert.sparse_models.network import Network
 
 from .api import _check_network, _domain, _layer
 from .bounds import activation_interval, leak_slope, network_bounds

@@ -16,7 +16,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Union
 
-from sparse_models.errors import DomainError
+from sparsecert.sparse_models.errors import DomainError
 
 from .domain import InputBox
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sparse_models.network import Dense, Network
+from sparsecert.sparse_models.network import Dense, Network
 
 
 def random_network(seed: int, *, max_width: int = 7, max_inputs: int = 3, depth: tuple[int, int] = (2, 4),

@@ -11,10 +11,10 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from sparse_models.io import load_network
-from verify.deep import max_active_all_layers, network_bounds, nnet_box, normalized_box, read_vnnlib
-from verify.deep.domain import round_down, round_up
-from verify.deep.exact import ExactLayers
+from sparsecert.sparse_models.io import load_network
+from sparsecert.verify.deep import max_active_all_layers, network_bounds, nnet_box, normalized_box, read_vnnlib
+from sparsecert.verify.deep.domain import round_down, round_up
+from sparsecert.verify.deep.exact import ExactLayers
 
 PER_LAYER_S = 2.0
 

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sparse_models.errors import UnsupportedActivation
-from sparse_models.network import Dense, Network
-from verify.deep.bounds import network_bounds, relaxation
-from verify.deep.exact import ExactLayers
+from sparsecert.sparse_models.errors import UnsupportedActivation
+from sparsecert.sparse_models.network import Dense, Network
+from sparsecert.verify.deep.bounds import network_bounds, relaxation
+from sparsecert.verify.deep.exact import ExactLayers
 
 from .nets import random_network
 

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from sparse_models.io import load_network
-from verify.deep import InputBox, max_active
+from sparsecert.sparse_models.io import load_network
+from sparsecert.verify.deep import InputBox, max_active
 
 from .exact_lp import oracle_max_active
 from .nets import oracle_layers, random_network

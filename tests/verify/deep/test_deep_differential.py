@@ -7,12 +7,12 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from sparse_models import Box
-from sparse_models.errors import InvalidArgument
-from sparse_models.network import Dense, InputNormalization, Network
-from verify.deep import InputBox, check_sparsity, max_active, max_active_all_layers
-from verify.deep.exact import ExactLayers
-from verify.results import Verified, Violated
+from sparsecert.sparse_models import Box
+from sparsecert.sparse_models.errors import InvalidArgument
+from sparsecert.sparse_models.network import Dense, InputNormalization, Network
+from sparsecert.verify.deep import InputBox, check_sparsity, max_active, max_active_all_layers
+from sparsecert.verify.deep.exact import ExactLayers
+from sparsecert.verify.results import Verified, Violated
 
 from .exact_lp import oracle_max_active, simplex_max
 from .nets import oracle_layers, random_network

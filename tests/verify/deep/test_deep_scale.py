@@ -22,9 +22,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from sparse_models.network import Dense, Network
-from verify.deep import InputBox, check_sparsity, max_active, network_bounds
-from verify.deep.exact import ExactLayers
+from sparsecert.sparse_models.network import Dense, Network
+from sparsecert.verify.deep import InputBox, check_sparsity, max_active, network_bounds
+from sparsecert.verify.deep.exact import ExactLayers
 
 from .exact_lp import oracle_max_active
 from .nets import oracle_layers, random_network
@@ -112,7 +112,7 @@ def test_weights_of_magnitude_1e150_settle_in_one_region(seed):
 
 
 def test_rescaled_layers_are_exact_multiples():
-    from verify.deep.scaling import rescale
+    from sparsecert.verify.deep.scaling import rescale
 
     rng = np.random.default_rng(4)
     net = _brief_net(3, 1e150)
@@ -132,7 +132,7 @@ def test_rescaled_layers_are_exact_multiples():
 
 
 def test_rescale_leaves_a_network_alone_when_no_exact_scaling_exists():
-    from verify.deep.scaling import rescale
+    from sparsecert.verify.deep.scaling import rescale
 
     # layer 1 needs e_1 >= e_0 (its weight 1e308 must stay finite) and e_1 <= 0 (its bias 5e-324
     # must stay exact), while layer 0's magnitude 1e308 asks for e_0 > 1000
@@ -161,7 +161,7 @@ class _FakeClock:
 
 
 def test_exact_search_resumes_where_its_slice_ended(monkeypatch):
-    from verify.deep import patterns
+    from sparsecert.verify.deep import patterns
 
     layers, lo, hi, bounds = _search_case()
     whole = patterns.PatternSearch(layers, 2, lo, hi, bounds, 1.0)
@@ -185,7 +185,7 @@ def test_exact_search_resumes_where_its_slice_ended(monkeypatch):
 
 
 def test_pattern_search_sets_the_z3_timeout_a_few_times_only(monkeypatch):
-    from verify.deep import patterns
+    from sparsecert.verify.deep import patterns
 
     layers, lo, hi, bounds = _search_case()
     search = patterns.PatternSearch(layers, 2, lo, hi, bounds, 1.0)
@@ -199,7 +199,7 @@ def test_pattern_search_sets_the_z3_timeout_a_few_times_only(monkeypatch):
 def test_layer_zero_timeout_keeps_the_search_frontier_bound(monkeypatch):
     """Regression: on layer 0, a timeout before the search popped its first region reported the
     single-block core's bound alone, even when the frontier (the root's bounds) proved less."""
-    from verify.deep import api
+    from sparsecert.verify.deep import api
 
     net = Network([Dense([[1.0], [1.0], [-1.0]], [0.0, -5.0, 0.0], "relu"), Dense([[1.0, 1.0, 1.0]], [0.0])])
     box = InputBox([-1], [1])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from verify.deep import InputBox, max_active_all_layers
+from sparsecert.verify.deep import InputBox, max_active_all_layers
 
 from .exact_lp import oracle_max_active
 from .nets import oracle_layers
@@ -17,7 +17,7 @@ def test_trained_mlp_classifier_table_is_proved_and_exact():
     from sklearn.datasets import make_moons
     from sklearn.neural_network import MLPClassifier
 
-    from sparse_models.io import from_sklearn
+    from sparsecert.sparse_models.io import from_sklearn
 
     X, y = make_moons(n_samples=300, noise=0.15, random_state=0)
     clf = MLPClassifier(hidden_layer_sizes=(6, 6), max_iter=2000, random_state=0).fit(X, y)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sparse_models import Box, Dense, Network
-from verify import max_active as block_max_active
-from verify.deep import layer_block_view, max_active
+from sparsecert.sparse_models import Box, Dense, Network
+from sparsecert.verify import max_active as block_max_active
+from sparsecert.verify.deep import layer_block_view, max_active
 
 
 def _net(seed: int) -> Network:

@@ -7,9 +7,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from sparse_models.errors import DomainError, ShapeError
-from sparse_models.network import Dense, InputNormalization, Network
-from verify.deep import InputBox, nnet_box, normalized_box, read_vnnlib
+from sparsecert.sparse_models.errors import DomainError, ShapeError
+from sparsecert.sparse_models.network import Dense, InputNormalization, Network
+from sparsecert.verify.deep import InputBox, nnet_box, normalized_box, read_vnnlib
 
 GOOD = """; a property
 (declare-const X_0 Real)
@@ -79,7 +79,7 @@ def test_nnet_box_and_normalisation_fold_exactly():
 
 
 def test_exported_from_verify():
-    import verify
-    from verify.deep import max_active_all_layers
+    import sparsecert.verify as verify
+    from sparsecert.verify.deep import max_active_all_layers
     assert verify.max_active_all_layers is max_active_all_layers
-    assert verify.max_active is not None and verify.max_active.__module__ == "verify.api"  # the block API is unchanged
+    assert verify.max_active is not None and verify.max_active.__module__ == "sparsecert.verify.api"  # the block API is unchanged

@@ -18,12 +18,12 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from sparse_models import Box
-from sparse_models.io import load_network
-from sparse_models.network import Dense, InputNormalization, Network
-from verify.deep import InputBox, check_sparsity, max_active, max_active_all_layers
-from verify.deep.exact import ExactLayers
-from verify.results import Violated
+from sparsecert.sparse_models import Box
+from sparsecert.sparse_models.io import load_network
+from sparsecert.sparse_models.network import Dense, InputNormalization, Network
+from sparsecert.verify.deep import InputBox, check_sparsity, max_active, max_active_all_layers
+from sparsecert.verify.deep.exact import ExactLayers
+from sparsecert.verify.results import Violated
 
 from .nets import random_network
 
