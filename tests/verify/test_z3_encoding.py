@@ -381,7 +381,8 @@ def test_max_slack_huge_coefficients_and_unbounded_polytope():
 
 def test_max_slack_empty_domain_and_expired_deadline():
     assert max_slack([(1, 0)], [0], [None, None], [None, None], [(1, 0), (-1, 0)], [-1, -1], None) is None
-    assert max_slack([(1, 0)], [0], [0, 0], [1, 1], (), (), time.monotonic() - 1.0) is None
+    passed = time.monotonic() - 1.0  # a deadline already behind us
+    assert max_slack([(1, 0)], [0], [0, 0], [1, 1], (), (), passed) is None
 
 
 def test_feasible_point_unbounded_empty_and_deadline():
@@ -392,5 +393,6 @@ def test_feasible_point_unbounded_empty_and_deadline():
     _inside(x, [None] * 3, [None] * 3, A, c)
     with pytest.raises(DomainError):
         feasible_point([(1, 0), (-1, 0)], [0, -1], 2, None)  # x0 <= 0 and x0 >= 1
-    assert feasible_point(A, c, 3, time.monotonic() - 1.0) is None
+    passed = time.monotonic() - 1.0  # a deadline already behind us
+    assert feasible_point(A, c, 3, passed) is None
     assert feasible_point((), (), 2, None) == [0, 0]
