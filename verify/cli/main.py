@@ -96,9 +96,12 @@ def _internal(args, exc: BaseException) -> int:
 def _report_interrupted(args, partial) -> None:
     """Ctrl-C: the bracket proved so far, as a line on stderr and (``--json``) an object on stdout."""
     out = partial.as_dict()
-    lower, upper = out.get("lower"), out.get("upper")
-    print(f"sparsecert {args.command}: interrupted; proved so far: max active in [{lower}, {upper}]",
-          file=sys.stderr)
+    if "layers" in out:  # a deep network's table: the layers done, the interrupted one last
+        done = ", ".join(f"layer {e['layer']} [{e['lower']}, {e['upper']}]" for e in out["layers"])
+        print(f"sparsecert {args.command}: interrupted; proved so far: {done}", file=sys.stderr)
+    else:
+        print(f"sparsecert {args.command}: interrupted; proved so far: max active in [{out.get('lower')},"
+              f" {out.get('upper')}]", file=sys.stderr)
     if getattr(args, "json", False):
         from .common import print_json
         print_json({**out, "interrupted": True})

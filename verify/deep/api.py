@@ -25,7 +25,7 @@ from sparsecert.sparse_models.errors import InvalidArgument, SoundnessError
 from sparsecert.sparse_models.network import Network
 
 from ..executor import run_batch
-from ..results import MaxActive, Stats, Unknown, Verified, Violated, Witness
+from ..results import Interrupted, MaxActive, Stats, Unknown, Verified, Violated, Witness
 from ..witness import nearest_inside
 from .bounds import leak_slope
 from .domain import InputBox, NormalMap, normalized_box
@@ -177,11 +177,18 @@ def _solve(network: Network, L: int, dom: _Domain, tau: float, timeout: float | 
     on, off, und = solver.counts(root)
     block_upper = None
     if L == 0 and und > 0:
-        block_upper = _first_layer_block(network, dom, tau, solver, None if timeout is None else timeout / 2, seed)
+        try:
+            block_upper = _first_layer_block(network, dom, tau, solver, None if timeout is None else timeout / 2, seed)
+        except Interrupted as stop:  # its upper bound holds for the exact box; its witness may not
+            solver.out.interrupted = True
+            block_upper = stop.partial.upper_bound
     settled = block_upper is not None and solver.out.best >= block_upper
-    if settled:
+    if settled or solver.out.interrupted:
         out = solver.out  # the block core settled layer 0 and its witness lies in the exact box
-        out.notes.append("layer 0 settled by the single-block core")
+        if settled:
+            out.notes.append("layer 0 settled by the single-block core")
+        else:  # Ctrl-C inside the block core: its proved upper bound and the exact points so far
+            out.upper = max(out.best, block_upper)
     elif jobs == 1 or split == "never":
         out = solver.run([(dom.ulo, dom.uhi)], floor=floor, stop_above=stop_above)
     else:
@@ -213,12 +220,16 @@ def _solve(network: Network, L: int, dom: _Domain, tau: float, timeout: float | 
     witness = None
     if out.point is not None:
         witness = deep_witness(network, L, dom, out.point, out.best, tau, solver.exact)
+        if out.interrupted:  # Ctrl-C may fall between a count and its point: the witness decides
+            out.best = min(out.best, witness.count)
         if witness.count < out.best:
             raise SoundnessError(f"layer {L}: witness has {witness.count} active units, {out.best} claimed")
     method = "presolve" if und == 0 else ("split+z3" if out.regions > 1 else ("z3" if out.solver_calls else "relaxation"))
     notes = list(dom.notes) + out.notes + [f"regions {out.regions}, max split depth {out.max_depth}"]
     if out.timed_out:
         notes.append("timeout")
+    if out.interrupted:
+        notes.append("interrupted")
     stats = Stats(time.monotonic() - start, "z3", method, int(layers[L].W.shape[0]), off, on, und,
                   out.solver_calls, out.rechecks, tuple(notes))
     return out, stats, witness
@@ -239,9 +250,17 @@ def max_active(network: Network, layer: "int | str", domain: Any, *, tau: float 
     L = _layer(network, layer)
     tau, timeout, jobs = _options(tau, timeout, jobs, split)
     out, stats, w = _solve(network, L, _domain(network, domain), tau, timeout, seed, jobs, split, executor, None)
+    return _layer_result(out, stats, w)
+
+
+def _layer_result(out: Outcome, stats: Stats, w: Witness | None) -> MaxActive:
+    """One layer's MaxActive; Ctrl-C during its search raises Interrupted with the bracket."""
     optimal = out.best >= out.upper
-    return MaxActive(max(out.best, 0), w, max(out.upper, out.best, 0), optimal, stats,
-                     "" if optimal else "timeout before the bounds met")
+    res = MaxActive(max(out.best, 0), w, max(out.upper, out.best, 0), optimal, stats,
+                    "" if optimal else "interrupted" if out.interrupted else "timeout before the bounds met")
+    if out.interrupted and not optimal:
+        raise Interrupted(res)
+    return res
 
 
 @dataclass(frozen=True, eq=False)
@@ -281,9 +300,11 @@ def max_active_all_layers(network: Network, domain: Any, *, tau: float = 0.0, ti
     results = []
     for L in range(network.hidden_layers):
         out, stats, w = _solve(network, L, dom, tau, timeout, seed, jobs, split, executor, None)
-        optimal = out.best >= out.upper
-        results.append(MaxActive(max(out.best, 0), w, max(out.upper, out.best, 0), optimal, stats,
-                                 "" if optimal else "timeout before the bounds met"))
+        try:
+            results.append(_layer_result(out, stats, w))
+        except Interrupted as stop:  # the table so far, the interrupted layer last
+            raise Interrupted(LayerTable(tuple(results) + (stop.partial,), network.widths[:L + 1],
+                                         time.monotonic() - start)) from None
     return LayerTable(tuple(results), network.widths, time.monotonic() - start)
 
 
@@ -300,4 +321,8 @@ def check_sparsity(network: Network, layer: int, k: int, domain: Any, *, tau: fl
         return Violated(k, w, stats)
     if out.upper <= k:
         return Verified(k, max(out.upper, out.best), stats)
-    return Unknown(k, max(out.best, 0), out.upper, "timeout before the question was settled", w, stats)
+    res = Unknown(k, max(out.best, 0), out.upper, "interrupted" if out.interrupted else
+                  "timeout before the question was settled", w, stats)
+    if out.interrupted:
+        raise Interrupted(res)
+    return res

@@ -69,6 +69,7 @@ class Outcome:
     solver_calls: int = 0
     rechecks: int = 0
     timed_out: bool = False
+    interrupted: bool = False  # Ctrl-C: ``upper`` still covers every region (the one in hand included)
     notes: list[str] = field(default_factory=list)
 
 
@@ -209,50 +210,57 @@ class LayerSolver:
             r = self.evaluate(lo, hi, 0)
             self.sample(r, root_samples, root_rounds)
             heapq.heappush(heap, (-r.upper, next(counter), r))
-        while heap:
-            if stop_above is not None and self.out.best > stop_above:
-                break
-            if self.expired():
-                self.out.timed_out = True
-                break
-            _, _, r = heapq.heappop(heap)
-            self.out.regions += 1
-            if r.upper <= self.threshold(floor):
-                self.closed_upper = max(self.closed_upper, r.upper)
-                continue
-            can_split = self.split and r.depth < MAX_SPLIT_DEPTH and any(a < b for a, b in zip(r.lo, r.hi))
-            ran_out = False
-            if r.hard <= self.z3_max or not can_split:
-                if self.z3_region(r, floor, stop_above):
+        current = None  # the region in hand: on Ctrl-C its bound still covers it (and its children)
+        try:
+            while heap:
+                if stop_above is not None and self.out.best > stop_above:
+                    break
+                if self.expired():
+                    self.out.timed_out = True
+                    break
+                _, _, r = heapq.heappop(heap)
+                current = r
+                self.out.regions += 1
+                if r.upper <= self.threshold(floor):
+                    self.closed_upper = max(self.closed_upper, r.upper)
                     continue
-                if not can_split:
-                    if self.expired() or r.search is None or r.search.failures:
-                        stuck.append(r)
-                        self.out.timed_out = True
-                    else:  # time is left: resume the search here with twice the slice
-                        r.slice = min(2.0 * self.last_share, MAX_SLICE_S)
-                        heapq.heappush(heap, (-r.upper, next(counter), r))
+                can_split = self.split and r.depth < MAX_SPLIT_DEPTH and any(a < b for a, b in zip(r.lo, r.hi))
+                ran_out = False
+                if r.hard <= self.z3_max or not can_split:
+                    if self.z3_region(r, floor, stop_above):
+                        continue
+                    if not can_split:
+                        if self.expired() or r.search is None or r.search.failures:
+                            stuck.append(r)
+                            self.out.timed_out = True
+                        else:  # time is left: resume the search here with twice the slice
+                            r.slice = min(2.0 * self.last_share, MAX_SLICE_S)
+                            heapq.heappush(heap, (-r.upper, next(counter), r))
+                        continue
+                    ran_out = True
+                children = self.bisect(r)
+                resumable = ran_out and r.search is not None and not r.search.failures
+                if resumable and all(c.hard >= r.hard and c.upper >= r.upper for c in children):
+                    # The exact search ran out of its slice, and splitting simplifies nothing measurable
+                    # (as many unstable relus, no better bound): the split would only repeat the work in
+                    # two regions. Search the region again with twice the slice instead (the total stays
+                    # within twice what the search needs), rather than splitting ever deeper with the
+                    # same slice (weights of magnitude 1e150: 27 regions and 39 s for a 1 s search).
+                    r.slice = min(2.0 * self.last_share, MAX_SLICE_S)
+                    heapq.heappush(heap, (-r.upper, next(counter), r))
                     continue
-                ran_out = True
-            children = self.bisect(r)
-            resumable = ran_out and r.search is not None and not r.search.failures
-            if resumable and all(c.hard >= r.hard and c.upper >= r.upper for c in children):
-                # The exact search ran out of its slice, and splitting simplifies nothing measurable
-                # (as many unstable relus, no better bound): the split would only repeat the work in
-                # two regions. Search the region again with twice the slice instead (the total stays
-                # within twice what the search needs), rather than splitting ever deeper with the
-                # same slice (weights of magnitude 1e150: 27 regions and 39 s for a 1 s search).
-                r.slice = min(2.0 * self.last_share, MAX_SLICE_S)
-                heapq.heappush(heap, (-r.upper, next(counter), r))
-                continue
-            for child in children:
-                if ran_out:
-                    # the search's work here is lost with the split: a child gets the slice scaled by
-                    # how much fewer unstable relus it has (twice as much when it has as many)
-                    child.slice = min(max(self.z3_slice, self.last_share * 2.0 ** (1 + child.hard - r.hard)),
-                                      MAX_SLICE_S)
-                self.sample(child, 48, 4)
-                heapq.heappush(heap, (-child.upper, next(counter), child))
+                for child in children:
+                    if ran_out:
+                        # the search's work here is lost with the split: a child gets the slice scaled by
+                        # how much fewer unstable relus it has (twice as much when it has as many)
+                        child.slice = min(max(self.z3_slice, self.last_share * 2.0 ** (1 + child.hard - r.hard)),
+                                          MAX_SLICE_S)
+                    self.sample(child, 48, 4)
+                    heapq.heappush(heap, (-child.upper, next(counter), child))
+        except KeyboardInterrupt:
+            self.out.interrupted = True
+            if current is not None:
+                stuck.append(current)
         open_up = max([r.upper for _, _, r in heap] + [r.upper for r in stuck], default=-1)
         self.out.upper = max(self.out.best, self.closed_upper, open_up)
         return self.out

@@ -1,0 +1,58 @@
+"""Ctrl-C in a deep search keeps the bracket proved so far (issue 20 item 9)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sparsecert.verify.deep import InputBox, check_sparsity, max_active, max_active_all_layers
+from sparsecert.verify.deep.solve import LayerSolver
+from sparsecert.verify.results import Interrupted, MaxActive, Unknown
+
+from .exact_lp import oracle_max_active
+from .nets import oracle_layers, random_network
+from .test_deep_differential import _box
+
+
+def _interrupt_searches(monkeypatch):
+    def boom(self, *args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(LayerSolver, "z3_region", boom)
+
+
+@pytest.mark.parametrize("seed", [200, 203, 205])
+def test_interrupted_layer_reports_a_sound_bracket(monkeypatch, seed):
+    net = random_network(seed, max_width=6)
+    lo, hi = _box(net, seed)
+    L = net.hidden_layers - 1
+    truth = oracle_max_active(oracle_layers(net, L), L, lo, hi)
+    _interrupt_searches(monkeypatch)
+    try:
+        res = max_active(net, L, InputBox(lo, hi), split="never")
+    except Interrupted as stop:
+        part = stop.partial
+        assert isinstance(part, MaxActive) and not part.optimal and part.reason == "interrupted"
+        assert part.value <= truth <= part.upper_bound
+    else:  # settled before any exact search was needed
+        assert res.optimal and res.value == truth
+    try:
+        check_sparsity(net, L, max(truth - 1, 0), InputBox(lo, hi), split="never")
+    except Interrupted as stop:
+        assert isinstance(stop.partial, Unknown) and stop.partial.lower <= truth <= stop.partial.upper
+
+
+def test_interrupted_table_keeps_the_layers_done(monkeypatch):
+    net = random_network(203, max_width=6)
+    lo, hi = _box(net, 203)
+    _interrupt_searches(monkeypatch)
+    with pytest.raises(Interrupted) as stop:
+        max_active_all_layers(net, InputBox(lo, hi), split="never")
+    table = stop.value.partial
+    rows = table.as_dict()["layers"]
+    assert len(rows) >= 2 and not rows[-1]["optimal"]
+    for row in rows:
+        L = row["layer"]
+        truth = oracle_max_active(oracle_layers(net, L), L, lo, hi)
+        assert row["lower"] <= truth <= row["upper"]
+    assert json.dumps(table.as_dict(), default=str)
