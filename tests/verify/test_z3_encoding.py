@@ -28,26 +28,12 @@ from sparsecert.verify.z3_helpers import (EncodingTimeout, feasible_point, iter_
                                linear_sum, max_slack)
 
 from .oracle import brute_max_active
+from .test_real_domains import _fm_feasible
 
 HUGE = [1e300, -1e-300, 2.0**-1074, -(2.0**1023), 3.5, 0.0, -1.0, 1.0]
 
 
 # -- oracles -------------------------------------------------------------------------------------
-
-
-def _fm_feasible(rows: list[tuple[list[Fraction], Fraction, bool]], n: int) -> bool:
-    """Is {x in R^n : a.x < c (strict) or a.x <= c, for every (a, c, strict)} nonempty? Exact FM."""
-    for j in range(n):
-        pos, neg, rest = [], [], []
-        for a, c, strict in rows:
-            (pos if a[j] > 0 else neg if a[j] < 0 else rest).append((a, c, strict))
-        new = list(rest)
-        for ap, cp, sp in pos:
-            for an, cn, sn in neg:
-                lp, ln = -an[j], ap[j]
-                new.append(([lp * u + ln * v for u, v in zip(ap, an)], lp * cp + ln * cn, sp or sn))
-        rows = new
-    return all((c > 0) if strict else (c >= 0) for _, c, strict in rows)
 
 
 def oracle_real_max(C, T, lower, upper, A=(), c=()) -> int:
