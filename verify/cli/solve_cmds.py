@@ -30,7 +30,7 @@ def _common(p) -> None:
                         " 1000 compiled cube nodes count 1); without --timeout every step does a fixed amount of"
                         " work, so the same answer comes on any machine (for CI)")
     p.add_argument("--method", choices=METHODS, default="auto", help="solving method (default: auto)")
-    p.add_argument("--jobs", type=int, default=1, help="parallel processes for batches of balls and for input regions of deep networks")
+    p.add_argument("--jobs", type=int, default=1, help="parallel processes: batches of balls, large cube scans, input regions of deep networks")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--whole-network", action="store_true",
                    help="deep network: the domain is over the network's inputs and every layer before --layer counts")
@@ -88,8 +88,8 @@ def _maxact_results(args, block, domains) -> list[MaxActive]:
         prog.close()
         return list(table.results)
     prog = Progress(len(domains), "maxact")
-    return [max_active(block, d, tau=args.tau, timeout=args.timeout, method=args.method, node_limit=args.node_limit)
-            for d in prog.wrap(domains)]
+    return [max_active(block, d, tau=args.tau, timeout=args.timeout, method=args.method, node_limit=args.node_limit,
+                       jobs=args.jobs) for d in prog.wrap(domains)]
 
 
 def run_maxact(args) -> int:
@@ -139,7 +139,7 @@ def run_verify(args) -> int:
     domains = parse_domains(args.domain, block.n)
     prog = Progress(len(domains), "verify")
     results = [check_sparsity(block, k, d, tau=args.tau, timeout=args.timeout, method=args.method,
-                              node_limit=args.node_limit) for d in prog.wrap(domains)]
+                              node_limit=args.node_limit, jobs=args.jobs) for d in prog.wrap(domains)]
     violated = [r for r in results if isinstance(r, Violated)]
     unknown = [r for r in results if isinstance(r, Unknown)]
     head = violated[0] if violated else (unknown[0] if unknown else results[0])
