@@ -15,6 +15,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis.strategies import SearchStrategy
 
+from sparsecert.sparse_models.network import as_block
 from sparsecert.sparse_models import Hypercube, MLPBlock, check_domain
 from sparsecert.sparse_models._validate import as_count, as_finite_float
 from sparsecert.sparse_models.errors import InvalidArgument
@@ -82,9 +83,7 @@ def assert_k_sparse(block: MLPBlock, k: int, domain: Any, *, timeout: float | No
     the verifier times out. ``timeout=None`` uses the plugin's ``--sparsecert-timeout``.
     """
     __tracebackhide__ = True  # pytest shows the caller's line and the message, not this helper
-    if not isinstance(block, MLPBlock):
-        raise InvalidArgument(f"assert_k_sparse needs an MLPBlock, got {type(block).__name__};"
-                              " load a model file with sparse_models.load")
+    block = as_block(block, "assert_k_sparse")  # a one-hidden-layer Network is its block
     k = as_count("k", k, low=0)
     check_domain(domain, block.n)
     t = _timeout(timeout)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sparsecert.sparse_models.network import as_block
 from sparsecert.sparse_models import Activation, MLPBlock
 from sparsecert.sparse_models._validate import as_count
 from sparsecert.sparse_models.errors import InvalidArgument, UnsupportedActivation
@@ -47,8 +48,7 @@ def select_output(block: MLPBlock, output: int | None = None) -> OutputSelection
     With W2 of one row, ``output`` may be omitted. With m > 1 rows it is required
     (0 <= output < m). Without W2, ``output`` names a hidden unit whose activation is f.
     """
-    if not isinstance(block, MLPBlock):
-        raise InvalidArgument(f"expected an MLPBlock, got {type(block).__name__}")
+    block = as_block(block)  # a one-hidden-layer Network is its block
     if block.W2 is None:
         if output is None:
             raise InvalidArgument(

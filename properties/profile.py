@@ -19,6 +19,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from sparsecert.sparse_models.network import as_block
 from sparsecert.sparse_models import Hypercube, MLPBlock, PointSet
 from sparsecert.sparse_models._validate import as_count, as_finite_float
 from sparsecert.sparse_models.errors import InvalidArgument, UnsupportedActivation
@@ -162,8 +163,7 @@ def profile_block(
     progress: ProgressFactory | None = None,
 ) -> Profile:
     """Measure ``block`` on ``domains`` (one domain, or several balls taken as a uniform mixture)."""
-    if not isinstance(block, MLPBlock):
-        raise InvalidArgument(f"expected an MLPBlock, got {type(block).__name__}")
+    block = as_block(block)  # a one-hidden-layer Network is its block
     doms = list(domains) if isinstance(domains, (list, tuple)) else [domains]
     if not doms:
         raise InvalidArgument("profile needs a domain")

@@ -147,3 +147,27 @@ class Network:
 
     def __repr__(self) -> str:
         return f"<Network {self.name!r} n={self.n} hidden={list(self.widths)}>"
+
+
+def as_block(model: Any, what: str = "this call") -> MLPBlock:
+    """The :class:`MLPBlock` a block-level question is asked about.
+
+    A block is itself; a :class:`Network` with one hidden layer and no input normalisation
+    (what ``from_sklearn`` and ``from_torch`` give for a one-hidden-layer model) is the block it
+    is. Deeper networks, or ones that normalise their inputs, are refused with the call that
+    answers the question for them, so nothing is converted silently.
+    """
+    if isinstance(model, MLPBlock):
+        return model
+    if isinstance(model, Network):
+        if model.hidden_layers == 1 and model.normalization is None:
+            return model.layer_block(0)
+        why = (f"has {model.hidden_layers} hidden layers" if model.hidden_layers != 1
+               else "normalises its inputs first")
+        raise InvalidArgument(
+            f"{what} got a deep network ({model!r}) that {why}: use sparsecert.verify.deep.max_active(network, layer,"
+            " domain) / check_sparsity(network, layer, k, domain), or network.layer_block(layer) for the block around"
+            " one hidden layer (its inputs are the previous layer's activations)")
+    raise InvalidArgument(f"{what} needs an MLPBlock or a one-hidden-layer Network, got {type(model).__name__};"
+                          " load models with sparsecert.sparse_models.load")
+

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from sparsecert.sparse_models.network import as_block
 from sparsecert.sparse_models import Hypercube, LinfBall, MLPBlock, PointSet, Polytope, check_domain
 from sparsecert.sparse_models._validate import as_count, as_finite_float
 from sparsecert.sparse_models.errors import InvalidArgument, SoundnessError
@@ -75,8 +76,7 @@ class _Engine:
 
     def __init__(self, block: MLPBlock, domain: Any, tau: float, timeout: float | None, method: str,
                  presolve: bool, seed: int, backend: str, jobs: int = 1, node_limit: int | None = None) -> None:
-        if not isinstance(block, MLPBlock):
-            raise InvalidArgument(f"expected an MLPBlock, got {type(block).__name__}; load models with sparse_models.load")
+        block = as_block(block)  # a one-hidden-layer Network is its block
         check_domain(domain, block.n)
         self.block, self.domain = block, domain
         self.tau = as_finite_float("tau", tau)
@@ -687,8 +687,7 @@ def check_sparsity(block: MLPBlock, k: int, domain: Any, *, tau: float = 0.0, ti
                    method: str = "auto", presolve: bool = True, seed: int = 0,
                    backend: str = "z3", jobs: int = 1, node_limit: int | None = None) -> Verified | Violated | Unknown:
     """Prove that at most ``k`` units are active at once on ``domain``, or give an input where more are."""
-    if not isinstance(block, MLPBlock):
-        raise InvalidArgument(f"expected an MLPBlock, got {type(block).__name__}")
+    block = as_block(block)  # a one-hidden-layer Network is its block
     k = as_count("k", k, low=0, high=block.s)
     with _float_checked():
         eng = _Engine(block, domain, tau, timeout, method, presolve, seed, backend, jobs, node_limit)

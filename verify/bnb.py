@@ -189,7 +189,7 @@ def branch_and_bound(rows: IntegerRows, coords: np.ndarray, best_known: int, dea
         upper = min(s, _open_bound(C, T, err, rem, z, choice, first, int(state[0]), best))
         return BnBOutcome(best, point, upper <= best, int(state[2]), max(best, upper))
 
-    best, found = best_known, False
+    best, found, best_y = best_known, False, None
     while True:
         chunk = CHUNK_NODES if node_limit is None else min(CHUNK_NODES, int(node_limit) - int(state[2]))
         if chunk <= 0:  # node limit reached

@@ -18,6 +18,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from sparsecert.sparse_models.network import Network, as_block
 from sparsecert.sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, Polytope, check_domain
 from sparsecert.sparse_models._validate import as_count, as_finite_float
 from sparsecert.sparse_models.activations import Activation
@@ -53,6 +54,8 @@ def parts(f: Any) -> tuple[MLPBlock, AffineTerm | None]:
     """(block, affine skip term or None) of an MLPBlock or a pruned function (``.block`` and ``.linear``)."""
     if isinstance(f, MLPBlock):
         return f, None
+    if isinstance(f, Network):
+        return as_block(f), None  # a one-hidden-layer Network is its block
     block, linear = getattr(f, "block", None), getattr(f, "linear", None)
     if isinstance(block, MLPBlock) and (linear is None or isinstance(linear, AffineTerm)):
         return block, linear

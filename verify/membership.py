@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from sparsecert.sparse_models.network import as_block
 from sparsecert.sparse_models import MLPBlock, check_domain
 from sparsecert.sparse_models._validate import as_count, as_finite_float
 from sparsecert.sparse_models.errors import InvalidArgument
@@ -99,8 +100,7 @@ def is_member(block: MLPBlock, n: int, s: int, k: int, domain: Any, *, weight_bo
               bias_bound: float | None = None, output_bound: float | None = None, tau: float = 0.0,
               timeout: float | None = None) -> Membership:
     """Check every condition of H(n, s, k) (and the given norm bounds) for ``block`` on ``domain``."""
-    if not isinstance(block, MLPBlock):
-        raise InvalidArgument(f"expected an MLPBlock, got {type(block).__name__}")
+    block = as_block(block)  # a one-hidden-layer Network is its block
     n = as_count("n", n, low=1)
     s = as_count("s", s, low=1)
     k = as_count("k", k, low=0)

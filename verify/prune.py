@@ -24,8 +24,9 @@ from typing import Any
 
 import numpy as np
 
+from sparsecert.sparse_models.network import as_block
 from sparsecert.sparse_models import MLPBlock, check_domain
-from sparsecert.sparse_models.errors import InvalidArgument, SoundnessError, UnsupportedActivation
+from sparsecert.sparse_models.errors import SoundnessError, UnsupportedActivation
 
 from .affine import AffineBuilder, AffineTerm
 from .equivalence import Equivalence, equivalent
@@ -95,8 +96,7 @@ def prune(block: MLPBlock, domain: Any, *, timeout: float | None = None) -> Prun
     equivalence proof against the original. gelu/silu raise :class:`UnsupportedActivation`:
     an inactive gelu unit does not output 0.
     """
-    if not isinstance(block, MLPBlock):
-        raise InvalidArgument(f"expected an MLPBlock, got {type(block).__name__}")
+    block = as_block(block)  # a one-hidden-layer Network is its block
     check_domain(domain, block.n)
     act = block.activation
     if not act.piecewise_linear:

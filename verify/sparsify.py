@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from sparsecert.sparse_models.network import as_block
 from sparsecert.sparse_models import Hypercube, LinfBall, MLPBlock, PointSet, Polytope, check_domain
 from sparsecert.sparse_models._validate import as_count, as_finite_float
 from sparsecert.sparse_models.errors import InvalidArgument
@@ -181,8 +182,7 @@ def sparsify(block: MLPBlock, k: int, domain: Any, *, per_unit: bool = False, ta
     Stops when the proved bracket [smaller_shift, shift] is narrower than ``rtol`` relative
     (or the two ends are adjacent floats). Reports the output change on a sample.
     """
-    if not isinstance(block, MLPBlock):
-        raise InvalidArgument(f"expected an MLPBlock, got {type(block).__name__}")
+    block = as_block(block)  # a one-hidden-layer Network is its block
     check_domain(domain, block.n)
     k = as_count("k", k, low=0, high=block.s)
     rtol = as_finite_float("rtol", rtol)

@@ -24,6 +24,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import sympy as sp
 
+from sparsecert.sparse_models.network import as_block
 from sparsecert.sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet
 from sparsecert.sparse_models.errors import DomainError, InvalidArgument
 from sparsecert.sparse_models.exact import U, rounding_margin
@@ -199,8 +200,7 @@ def network_quantities(block: MLPBlock, domains: "Sequence | Any", *, output: in
     from sparsecert.verify.exact_eval import exact_active_mask
     from sparsecert.verify.presolve import unit_ranges
 
-    if not isinstance(block, MLPBlock):
-        raise InvalidArgument(f"expected an MLPBlock, got {type(block).__name__}")
+    block = as_block(block)  # a one-hidden-layer Network is its block
     doms = list(domains) if isinstance(domains, (list, tuple)) else [domains]
     if not doms:
         raise DomainError("instance bounds need at least one domain")

@@ -20,7 +20,11 @@ _KEYS = {"W1", "b1", "W2", "b2", "activation", "format", "name"}
 
 
 def save_npz(block: MLPBlock, path: "str | os.PathLike[str]") -> Path:
-    """Write ``block`` in the native format (numpy's savez; exact float64)."""
+    """Write ``block`` in the native format (numpy's savez; exact float64); a one-hidden-layer
+    :class:`Network` is written as its block."""
+    from ..network import as_block
+
+    block = as_block(block)
     path = Path(path)
     arrays = {"W1": block.W1, "b1": block.b1, "activation": np.array(block.activation.spec),
               "format": np.array(FORMAT)}
