@@ -609,6 +609,8 @@ class _Engine:
         """Move the rational witness to the point of largest worst-case slack, so it survives rounding."""
         # always-on units are active at every point of the domain: only the undecided ones need slack
         rows = real_rows(self.block.W1, self.block.b1, sorted(set(int(u) for u in undecided_on)), self.tau)
+        if not len(rows):
+            return None  # only always-on units: active at every point already
         quick = self._recenter_by_rays(w, rows, claimed, query)
         if quick is not None:
             return quick
@@ -618,7 +620,10 @@ class _Engine:
         if out is None:
             return None
         point = out[1]
-        w2 = witness_from_rational(self.block, self.domain, point, self.tau, claimed, exact_units=claimed)
+        # the exact active set at the new point (more undecided units may fire there than at the old)
+        fired = [int(u) for u, on in zip(query.rows.units, active_at_rational(query.rows, point)) if on]
+        units = sorted(set(fired) | set(int(u) for u in np.flatnonzero(self.ranges.always_on)))
+        w2 = witness_from_rational(self.block, self.domain, point, self.tau, units, exact_units=units)
         return w2 if w2.count >= w.count else None
 
     def _recenter_by_rays(self, w: Witness, rows: IntegerRows, claimed, query: RealQuery) -> Witness | None:

@@ -108,6 +108,7 @@ def box_search(W: np.ndarray, b: np.ndarray, lower: np.ndarray, upper: np.ndarra
     half_width = upper / 2 - lower / 2  # finite even when the width itself would overflow
     sigma = 0.25
     done = 0
+    best_count = int(counts[order[0]])  # kept, not recounted: BLAS may round a 1-row product differently
     while time.monotonic() < deadline and sigma > 1e-6 and (rounds is None or done < rounds):
         done += 1
         P = best[rng.integers(0, len(best), size=512)] + rng.normal(size=(512, n)) * half_width * (2 * sigma)
@@ -115,7 +116,8 @@ def box_search(W: np.ndarray, b: np.ndarray, lower: np.ndarray, upper: np.ndarra
         allp = np.vstack([best, P])
         c = _counts(allp @ W.T + b, tau)
         keep = np.argsort(-c, kind="stable")[:16]
-        improved = c[keep[0]] > _counts(best[:1] @ W.T + b, tau)[0]
+        improved = int(c[keep[0]]) > best_count  # true at most s times: the rounds end
+        best_count = max(best_count, int(c[keep[0]]))
         best = allp[keep]
         if stop_at is not None and c[keep[0]] >= stop_at:
             break

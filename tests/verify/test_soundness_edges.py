@@ -238,3 +238,36 @@ def test_cli_node_limit_is_reproducible(tmp_path, capsys):
     assert main(["maxact", str(path), "--domain", "box:-1:1", "--node-limit", "-1"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--node-limit" in err
+
+
+# -- found by the review hunt after the fixes above ----------------------------------------------
+
+def test_stopped_polytope_witness_reports_the_exact_active_set_at_its_point():
+    """node_limit=0 stops at once; the reported units must be the exact set at the reported point."""
+    block = MLPBlock([[3e300, 1e300, -1e300]], [-2e100])
+    poly = Polytope([[-2.01211033070515e-310, 1.00605516535257e-310, 2.01211033070515e-310]], [-2.0])
+    res = max_active(block, poly, node_limit=0)
+    w = res.witness
+    x = w.exact_x if w.exact_x is not None else w.x
+    assert _exact_count(block, x) == w.count == res.value <= res.upper_bound
+    xs = [v if isinstance(v, Fraction) else Fraction(float(v)) for v in x]
+    lhs = sum((Fraction(float(a)) * v for a, v in zip(poly.A[0], xs)), Fraction(0))
+    assert lhs <= Fraction(float(poly.c[0]))  # the point lies in the polytope, exactly
+
+
+def test_box_search_ends_without_a_clock():
+    """Deterministic mode (node limit, no timeout) on a box whose float products round a tie
+    differently by shape: the local search used to loop for ever."""
+    block = MLPBlock([[-2e-300, -2e-300], [1e-300, 2e-300], [2e-300, -3e-300], [-2e-300, -2e-300]],
+                     [3e-300, -2e-300, 1e-300, 3e-300])
+    res = max_active(block, Box([2e300, -2e300], [4e300, 0.0]), method="z3", node_limit=1)
+    assert res.value <= 3 <= res.upper_bound
+
+
+def test_deep_box_past_the_float_range():
+    from sparsecert.sparse_models.network import Dense, Network
+    from sparsecert.verify.deep import InputBox, max_active as deep_max_active
+
+    net = Network([Dense([[1.0, 1.0], [1.0, -1.0]], [0.0, 0.0], "relu"), Dense([[1.0, 1.0]], [0.0])])
+    res = deep_max_active(net, 0, InputBox([Fraction(-10) ** 401, Fraction(0)], [Fraction(0), Fraction(1)]))
+    assert res.optimal and res.value == 1  # x1 > -x0 and x0 > x1 cannot hold together with x0 <= 0

@@ -124,7 +124,7 @@ def deep_witness(network: Network, layer: int, dom: _Domain, u: Sequence, count:
 
 
 def _first_layer_block(network: Network, dom: _Domain, tau: float, solver: LayerSolver, timeout: float | None,
-                       seed: int) -> int:
+                       seed: int) -> int | None:
     """Layer 0 is a single block: ask the block core (verify.max_active) over the float box enclosing
     the exact normalised box. Its proved upper bound holds for the exact box (a subset); its witness
     counts only when it lies in the exact box, and is re-decided exactly by ``solver.offer``."""
@@ -134,6 +134,8 @@ def _first_layer_block(network: Network, dom: _Domain, tau: float, solver: Layer
 
     block = MLPBlock(network.layers[0].W, network.layers[0].b)
     fl, fh = float_box(dom.ulo, dom.uhi)
+    if not (np.isfinite(fl).all() and np.isfinite(fh).all()):
+        return None  # a box past the float range has no float Box around it: the exact search alone
     res = block_max_active(block, Box(fl, fh), tau=tau, timeout=timeout, seed=seed)
     solver.out.solver_calls += res.stats.solver_calls
     _offer_inside(solver, res.witness, dom)

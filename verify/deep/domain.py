@@ -17,6 +17,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from sparsecert.sparse_models.exact import float_above, float_below
 from sparsecert.sparse_models import Box
 from sparsecert.sparse_models.errors import DomainError, ShapeError
 from sparsecert.sparse_models.network import Network
@@ -25,15 +26,13 @@ SPACES = ("raw", "normalized")
 
 
 def round_down(q: Fraction) -> float:
-    """Largest float64 <= q."""
-    f = float(q)
-    return f if Fraction(f) <= q else float(np.nextafter(f, -np.inf))
+    """Largest float64 <= q (-inf below the float range)."""
+    return float_below(q)
 
 
 def round_up(q: Fraction) -> float:
-    """Smallest float64 >= q."""
-    f = float(q)
-    return f if Fraction(f) >= q else float(np.nextafter(f, np.inf))
+    """Smallest float64 >= q (+inf above the float range)."""
+    return float_above(q)
 
 
 def _fraction(value: Any, what: str) -> Fraction:

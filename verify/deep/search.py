@@ -45,8 +45,10 @@ def search(layers: Sequence[Dense], L: int, lo: np.ndarray, hi: np.ndarray, tau:
     width = hi - lo
     step = 0.25
     for _ in range(rounds):
-        kids = np.repeat(pop, 16, axis=0)
-        kids = np.clip(kids + rng.normal(size=kids.shape) * width * step, lo, hi)
+        parents = np.repeat(pop, 16, axis=0)
+        with np.errstate(over="ignore", invalid="ignore"):  # boxes as wide as the float range
+            kids = np.clip(parents + rng.normal(size=parents.shape) * width * step, lo, hi)
+        kids = np.where(np.isfinite(kids), kids, parents)
         ks = _score(pre_activation(layers, L, kids), tau)
         allx, alls = np.vstack([pop, kids]), np.concatenate([pop_s, ks])
         keep = np.argsort(-alls)[: pop.shape[0]]
