@@ -56,8 +56,14 @@ def test_user_project_with_colliding_module_names(tmp_path: Path):
 
 
 def test_wheel_installs_only_the_sparsecert_namespace(tmp_path: Path):
+    import shutil
+
+    # built from a copy: setuptools leaves a build/ folder in the tree it builds, which would go stale
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".venv", ".git", "build", "reports", "bench",
+                                                             "__pycache__", "*.egg-info", ".hypothesis"))
     out = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                          "-w", str(tmp_path), str(ROOT)], capture_output=True, text=True, timeout=600)
+                          "-w", str(tmp_path), str(src)], capture_output=True, text=True, timeout=600)
     if out.returncode != 0:
         pytest.fail(out.stderr[-2000:])
     (wheel,) = tmp_path.glob("sparsecert-*.whl")

@@ -15,7 +15,7 @@ import numpy as np
 
 from sparsecert.sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, Polytope, check_domain
 from sparsecert.sparse_models.errors import DomainError
-from sparsecert.sparse_models.exact import rounding_margin
+from sparsecert.sparse_models.exact import nearest_float, rounding_margin
 
 from .exact_eval import exact_active_mask
 
@@ -79,7 +79,7 @@ def box_ranges(W: np.ndarray, b: np.ndarray, lo_f: np.ndarray, hi_f: np.ndarray,
 def _polytope_ranges(block: MLPBlock, domain: Polytope, tau: float) -> UnitRanges:
     import z3
 
-    from .z3_helpers import fraction_to_float, rational_linear, real_vars, value_fraction, z3_fraction
+    from .z3_helpers import rational_linear, real_vars, value_fraction, z3_fraction
 
     x = real_vars("x", domain.dim)
     base = []
@@ -105,10 +105,10 @@ def _polytope_ranges(block: MLPBlock, domain: Polytope, tau: float) -> UnitRange
             if opt.check() == z3.sat:
                 val = value_fraction(opt.upper(h) if sense == "max" else opt.lower(h))
             if sense == "max":
-                upper[i] = np.inf if val is None else fraction_to_float(val)
+                upper[i] = np.inf if val is None else nearest_float(val)
                 off[i] = val is not None and val <= t
             else:
-                lower[i] = -np.inf if val is None else fraction_to_float(val)
+                lower[i] = -np.inf if val is None else nearest_float(val)
                 on[i] = val is not None and val > t
     return UnitRanges(lower, upper, off, on)
 

@@ -38,14 +38,6 @@ def value_fraction(val: z3.ExprRef) -> Fraction | None:
     return None
 
 
-def fraction_to_float(q: Fraction) -> float:
-    """float(q) for reports, saturating to +-inf instead of raising OverflowError."""
-    try:
-        return float(q)
-    except OverflowError:
-        return float("inf") if q > 0 else float("-inf")
-
-
 def model_fraction(model: z3.ModelRef, var: z3.ArithRef) -> Fraction:
     """The value of a real/int variable in a model, as an exact Fraction (0 when unconstrained)."""
     val = model.eval(var, model_completion=True)
