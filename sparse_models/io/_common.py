@@ -63,8 +63,9 @@ def resolve_activation(path: Path, recorded: "str | None", given: Activation | N
         return rec
     if given is None:
         raise ModelFormatError(
-            f"{path}: {what} does not record the activation between its layers; pass it, for example"
-            " load(path, activation='relu') (or 'gelu', 'silu', 'leaky_relu:0.01', 'identity')")
+            f"{path}: {what} does not record the activation between its layers; pass it: on the command"
+            " line --activation relu, in Python load(path, activation='relu') (or gelu, silu, leaky_relu:0.01,"
+            " identity)")
     return given
 
 

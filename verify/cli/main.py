@@ -72,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _internal(args, exc)
     except SparsecertError as exc:
         print(f"sparsecert {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        _json_error(args, "bad input", exc, EXIT_BAD_INPUT)
         return EXIT_BAD_INPUT
     except Interrupted as exc:
         _report_interrupted(args, exc.partial)
@@ -90,7 +91,17 @@ def _internal(args, exc: BaseException) -> int:
         traceback.print_exc()
     print(f"sparsecert {args.command}: internal error: {type(exc).__name__}: {_one_line(exc)}"
           " (a bug in sparsecert: please report it; --debug shows the traceback)", file=sys.stderr)
+    _json_error(args, "internal error", exc, EXIT_INTERNAL)
     return EXIT_INTERNAL
+
+
+def _json_error(args, kind: str, exc: BaseException, code: int) -> None:
+    """With --json, the error is also a JSON object on stdout, so scripts parse every outcome."""
+    if getattr(args, "json", False):
+        import json
+        json.dump({"error": kind, "message": _one_line(exc), "exception": type(exc).__name__, "exit_code": code},
+                  sys.stdout)
+        sys.stdout.write("\n")
 
 
 def _report_interrupted(args, partial) -> None:
