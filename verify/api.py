@@ -26,6 +26,7 @@ from .backends import make_backend
 from .backends.base import CubeQuery, RealQuery
 from .bnb import HAVE_NUMBA, branch_and_bound
 from .compiled import warm_up
+from .extras import notice_missing_extras
 from .enumerate import EnumerationOutcome, enumerate_cube
 from .executor import run_batch
 from .exact_eval import exact_active_mask
@@ -105,6 +106,7 @@ class _Engine:
     def _warm(self) -> None:
         """Compile the numba kernels before their first use (once per process), moving the
         deadline by the time it took: compilation never eats the caller's timeout."""
+        notice_missing_extras()
         spent = warm_up()
         if spent:
             self.notes.append(f"numba kernels compiled or loaded in {spent:.2f} s (once per process, not counted)")

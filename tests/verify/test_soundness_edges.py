@@ -272,3 +272,4 @@ def test_deep_box_past_the_float_range():
     res = deep_max_active(net, 0, InputBox([Fraction(-10) ** 401, Fraction(0)], [Fraction(0), Fraction(1)]))
     assert res.optimal and res.value == 1  # x1 > -x0 and x0 > x1 cannot hold together with x0 <= 0
 
+
