@@ -368,17 +368,17 @@ class _Engine:
             if stage == "anneal":
                 budget = 2.0 if rem is None else min(2.0, 0.1 * rem)
                 starts = [np.array([float(g.point.get(int(j), 0)) for j in g.coords])]
-                if self.deterministic:
-                    y = cube_anneal(rel.A, rel.act_lo, starts, None, seed=self.seed, target=g.upper, restarts=16)
-                else:
-                    y = cube_anneal(rel.A, rel.act_lo, starts, budget, seed=self.seed, target=g.upper)
+                det = self.deterministic  # a fixed number of restarts instead of a time budget
+                y = cube_anneal(rel.A, rel.act_lo, starts, None if det else budget, seed=self.seed, target=g.upper,
+                                restarts=16 if det else None)
                 accept(count(y), y)
                 continue
             if stage == "milp":
                 budget = 10.0 if rem is None else min(10.0, 0.25 * rem)
                 self.calls += 1
-                for v in (milp_candidates(rel, integral, None, node_limit=min(500, max(1, self.node_budget() // 4))) if self.deterministic
-                          else milp_candidates(rel, integral, budget)):
+                det = self.deterministic  # a node cap instead of a time limit
+                for v in milp_candidates(rel, integral, None if det else budget,
+                                         node_limit=min(500, max(1, self.node_budget() // 4)) if det else None):
                     if not integral and inner is not None:
                         v = np.clip(v, inner[0], inner[1])
                     accept(count(v), v)
