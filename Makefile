@@ -24,6 +24,7 @@ $(STAMP): pyproject.toml | $(PY)
 install: $(STAMP)
 
 test: $(STAMP)
+	$(PY) -m ruff check .
 	$(PY) -m pytest -q tests
 
 test-slow: $(STAMP)
@@ -40,7 +41,7 @@ demo-transformer: $(STAMP)
 	$(PY) examples/transformer_demo.py
 
 bench: $(STAMP)
-	$(PY) bench/run.py
+	$(PY) -m bench.run
 
 clean:
 	rm -rf $(VENV) reports/*.png reports/*.md bench/results

@@ -41,10 +41,12 @@ def z3_naive(block: MLPBlock, domain, timeout: float):
     else:
         xs = [z3.Real(f"x{j}") for j in range(block.n)]
         for j, x in enumerate(xs):
-            opt.add(x >= z3.RealVal(str(Fraction(float(domain.lower[j])))), x <= z3.RealVal(str(Fraction(float(domain.upper[j])))))
+            lo, hi = (z3.RealVal(str(Fraction(float(v[j])))) for v in (domain.lower, domain.upper))
+            opt.add(x >= lo, x <= hi)
     terms = []
     for i in range(block.s):
-        z = z3.Sum([z3.RealVal(str(Fraction(float(w)))) * x for w, x in zip(block.W1[i], xs) if w] + [z3.RealVal(str(Fraction(float(block.b1[i]))))])
+        bias = z3.RealVal(str(Fraction(float(block.b1[i]))))
+        z = z3.Sum([z3.RealVal(str(Fraction(float(w)))) * x for w, x in zip(block.W1[i], xs) if w] + [bias])
         terms.append(z3.If(z > 0, 1, 0))
     h = opt.maximize(z3.Sum(terms))
     res = opt.check()
@@ -89,7 +91,7 @@ def highs_milp(block: MLPBlock, domain, timeout: float):
     """HiGHS MILP with big-M from interval bounds; tolerance-based, so its answer is not a proof."""
     import highspy
 
-    from sparsecert.verify.lp_bnb import new_highs
+    from sparsecert.verify.backends.highs import new_highs
 
     start = time.monotonic()
     lo, hi = domain.bounds() if not isinstance(domain, Hypercube) else (np.full(block.n, domain.lo), np.full(block.n, domain.hi))
@@ -109,7 +111,8 @@ def highs_milp(block: MLPBlock, domain, timeout: float):
         h.addVar(0.0, 1.0)
     costs = np.concatenate([np.zeros(n), -np.ones(s)])
     h.changeColsCost(n + s, np.arange(n + s, dtype=np.int32), costs)
-    types = [highspy.HighsVarType.kInteger] * (n + s) if integral else [highspy.HighsVarType.kContinuous] * n + [highspy.HighsVarType.kInteger] * s
+    kint, kcont = highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
+    types = [kint] * (n + s) if integral else [kcont] * n + [kint] * s
     h.changeColsIntegrality(n + s, np.arange(n + s, dtype=np.int32), np.array(types))
     if integral and (domain.lo, domain.hi) != (0.0, 1.0):
         pass  # x in {lo, hi} needs a binary substitution; only cubes {-1,1}/{0,1} are used in the grid

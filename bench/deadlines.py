@@ -5,17 +5,15 @@ stop on its own deadline. Target (issue 20, on an idle machine): actual <= 1.1 x
 + 0.5 s. The numba kernels are compiled before the table (compilation is outside every
 budget by design: verify/compiled.py), so the figures are what a warmed-up process sees.
 
-    python bench/deadlines.py          (also part of make bench)
+    python -m bench.deadlines          (also part of make bench)
 """
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sparsecert.sparse_models import Box, Hypercube, LinfBall, random_block  # noqa: E402
 from sparsecert.verify import max_active  # noqa: E402

@@ -1,14 +1,11 @@
 """The exact frontier cells of issue 11: sparsecert alone, 60 s each, proved or bracketed.
 
-    python bench/frontier.py          (also part of make bench)
+    python -m bench.frontier          (also part of make bench)
 """
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sparsecert.sparse_models import Box, Hypercube, random_block  # noqa: E402
 from sparsecert.verify import max_active  # noqa: E402

@@ -1,7 +1,4 @@
 """Times of max_active with and without presolve on the issue-4 instances (timeout 60 s each)."""
-import sys
-from pathlib import Path
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import time
 from sparsecert.sparse_models import Box, Hypercube, planted_sparse, random_block
 from sparsecert.verify import max_active
@@ -12,5 +9,7 @@ cases = [("planted n=64 s=1024 k=8", planted_sparse(64,1024,8,seed=1).block, Hyp
          ("random dense n=8 s=16 box", random_block(8,16,seed=0), Box.uniform(8,-1,1))]
 for name, b, d in cases:
     for pre in (True, False):
-        t = time.time(); r = max_active(b, d, presolve=pre, timeout=60)
-        print(f"{name:34s} presolve={pre!s:5} max={r.value} upper={r.upper_bound} optimal={r.optimal} method={r.stats.method} fixed_off={r.stats.units_fixed_off} fixed_on={r.stats.units_fixed_on} time={time.time()-t:.2f}s")
+        t = time.time()
+        r = max_active(b, d, presolve=pre, timeout=60)
+        print(f"{name:34s} presolve={pre!s:5} max={r.value} upper={r.upper_bound} optimal={r.optimal} method={r.stats.method} "
+              f"fixed_off={r.stats.units_fixed_off} fixed_on={r.stats.units_fixed_on} time={time.time()-t:.2f}s")

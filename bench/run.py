@@ -5,7 +5,7 @@ sparsecert's time to the best baseline that finished, and every disagreement), t
 enumeration throughput, batch ball certification throughput and the Dask speed-up.
 Writes bench/results/bench-<time>.json for comparison between commits.
 
-    python bench/run.py [--timeout S] [--full] [--quick]
+    python -m bench.run [--timeout S] [--full] [--quick]
 """
 
 from __future__ import annotations
@@ -19,16 +19,14 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-from baselines import brute_numpy, cpsat_outward, highs_milp, z3_naive  # noqa: E402
-from deadlines import run_deadlines  # noqa: E402
-from frontier import run_frontier  # noqa: E402
+from bench.baselines import brute_numpy, cpsat_outward, highs_milp, z3_naive  # noqa: E402
+from bench.deadlines import run_deadlines  # noqa: E402
+from bench.frontier import run_frontier  # noqa: E402
 
 from sparsecert.sparse_models import Box, Hypercube, planted_sparse, random_block  # noqa: E402
 from sparsecert.verify import max_active  # noqa: E402
-from sparsecert.verify.search import HAVE_ANNEAL, cube_anneal  # noqa: E402
+from sparsecert.verify.solvers.heuristics import HAVE_ANNEAL, cube_anneal  # noqa: E402
 
 BASELINES = {"numpy": brute_numpy, "z3": z3_naive, "cpsat": cpsat_outward, "highs": highs_milp}
 
@@ -145,7 +143,7 @@ def fmt(v):
 
 
 def throughput():
-    from sparsecert.verify.enumerate import enumerate_cube
+    from sparsecert.verify.solvers.enumeration import enumerate_cube
     from sparsecert.verify.integer_form import cube_rows
     out = {}
     for n, s in ((20, 256), (22, 256)):

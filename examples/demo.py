@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from sparsecert.sparse_models import Box, Hypercube, PointSet, save_npz  # noqa: E402
 from sparsecert.sparse_models.io.sklearn_io import from_sklearn  # noqa: E402
@@ -103,7 +102,7 @@ def run_model(name: str, out: Path, lines: list[str], summary: list[str]) -> dic
 
 
 def spectral_section(out: Path, lines: list[str], summary: list[str]) -> None:
-    """A ±1-input model small enough for exact Fourier analysis: spectrum, influence, THEORY's bounds."""
+    """A ±1-input model small enough for exact Fourier analysis: spectrum, influence, the bounds of docs/theory.md."""
     from sklearn.datasets import load_digits
     from sklearn.neural_network import MLPClassifier
 
@@ -126,9 +125,9 @@ def spectral_section(out: Path, lines: list[str], summary: list[str]) -> None:
     lines += ["## digits on 16 binarised pixels (±1 cube, exact Fourier analysis)", "",
               f"Model `digits16pm1.npz` (n=16, s=16, test accuracy {clf.score(Xb[1300:], y[1300:]):.3f}). "
               f"Max active units on the whole cube {{-1,1}}^16: **{res.value}** (proved, {res.stats.method}).",
-              f"Spectrum of output 3, influences and the measured value against each THEORY bound: plots in "
+              f"Spectrum of output 3, influences and the measured value against each bound of docs/theory.md: plots in "
               f"`reports/profile/` ({', '.join(p.name for p in plots)})."
-              + ("" if n_bad is None else f" THEORY inequalities checked: {n_bad} violated."), ""]
+              + ("" if n_bad is None else f" docs/theory.md inequalities checked: {n_bad} violated."), ""]
     summary.append(f"{'digits16 ±1':<14} n=16  s=16  max active on the cube = {res.value} (proved); spectrum plots")
 
 
@@ -159,7 +158,8 @@ def _extras(block, Xte, yte, acc, k_data) -> list[str]:
                    f"{vals['rademacher_sparse'].label}) {float(vals['rademacher_sparse'].evaluation.value):.4g} vs dense "
                    f"(E1, {vals['rademacher_dense'].label}) {float(vals['rademacher_dense'].evaluation.value):.4g}. "
                    "At this network's k the sparse bound is "
-                   + ("smaller." if float(vals['rademacher_sparse'].evaluation.value) < float(vals['rademacher_dense'].evaluation.value)
+                   + ("smaller." if float(vals['rademacher_sparse'].evaluation.value)
+                      < float(vals['rademacher_dense'].evaluation.value)
                       else "not smaller: the block is not sparse enough for the sparse bound to pay."))
     st = activation_stats(block, test)
     rates = np.asarray(st.rates)

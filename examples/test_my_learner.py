@@ -3,7 +3,7 @@
 A learner needs fit(X, y, seed=...) and predict(X). Hypothesis picks target functions
 (here: juntas, which low-degree learning must handle), and assert_learns fails with the
 simplest target on which the learner misses error eps more often than delta allows.
-The sample size comes from the bounds registry (THEORY §4, Theorems C1/C2).
+The sample size comes from the bounds registry (docs/theory.md §4, Theorems C1/C2).
 
     pytest test_my_learner.py
 """

@@ -4,7 +4,10 @@
 
 Any format sparse_models.load reads works (.npz, .onnx, .safetensors, .pt with an
 activation, .nnet). The sparsecert pytest plugin (installed with the package) adds
---sparsecert-timeout, --sparsecert-profile and a summary of proofs and counterexamples.
+--sparsecert-timeout, --sparsecert-profile (the Hypothesis profile of every test that uses
+sparsecert: sparsecert, sparsecert-quick, sparsecert-thorough, sparsecert-ci) and a summary
+of proofs and counterexamples. A failing check saves the block under .sparsecert/failures/
+and prints a few-line reproduction that loads it.
 """
 
 import os

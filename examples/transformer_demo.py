@@ -22,7 +22,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from sparsecert.sparse_models import LinfBall, SparsecertError  # noqa: E402
 from sparsecert.sparse_models.transformer import load_minilm  # noqa: E402
@@ -179,12 +178,13 @@ def write_report(out: Path, res: dict) -> None:
         lines.append(f"| {L['layer']} | {c.mean():.1f} | {c.min()} | {c.max()} | {c.mean() / width:.1%} | "
                      f"{int((c != L['exact_counts']).sum())} of {c.size} tokens |")
     lines += ["", f"## Certified local sparsity: L-inf balls around {len(chosen)} of the {res['n_tokens']} tokens", "",
-              f"Tokens (the same in every layer, spread evenly over the word pieces): "
+              "Tokens (the same in every layer, spread evenly over the word pieces): "
               + ", ".join(f"`{tok[p]}` (sentence {res['sentence'][p]})" for p in chosen) + ".",
-              f"Per ball: `verify.batch.certify_balls` with a timeout of "
+              "Per ball: `verify.batch.certify_balls` with a timeout of "
               + ", ".join(f"{ball_timeout(r, res['timeout']):g}s at r = {r:g}" for r in radii)
               + f", {res['jobs']} processes. "
-              f"*k at centre* is the exact active count at the token's hidden state; each radius column is the maximum number of units "
+              f"*k at centre* is the exact active count at the token's hidden state; "
+              f"each radius column is the maximum number of units "
               f"active at once anywhere in the ball. *sampled* is the largest float64 count over "
               f"{res['samples']} random points (half of them corners) of the largest ball: a measured lower "
               f"bound that must never exceed the proved upper bound.", ""]

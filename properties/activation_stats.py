@@ -1,4 +1,4 @@
-"""Activation statistics of a block on a domain or a data set (THEORY.md §1, §7.1-7.2).
+"""Activation statistics of a block on a domain or a data set (docs/theory.md §1, §7.1-7.2).
 
 Per-unit rates p_i = P[i in A(x)], pairwise co-activation P[i and i' both active],
 q_ij = P[i in A(x) or A(x^(j))] on a cube, the distribution of the active count |A(x)|,
@@ -18,8 +18,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from sparsecert.sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, Polytope
-from sparsecert.sparse_models._validate import as_count
+from sparsecert.sparse_models import Hypercube, MLPBlock, PointSet
+from sparsecert.sparse_models.validation import as_count
 from sparsecert.sparse_models.errors import DomainError, InvalidArgument
 
 from .cube_table import (MAX_EXACT_N, WORK_BYTES, CubeTable, EdgeSums, Progress, check_pairwise, edge_sums,
@@ -135,11 +135,12 @@ def exact_activation_stats(block: MLPBlock, domain: "Hypercube | PointSet", *, p
     """Exact statistics by enumeration: a hypercube with n <= max_n (<= 22), or a data set."""
     if not isinstance(block, MLPBlock):
         raise InvalidArgument(f"expected an MLPBlock, got {type(block).__name__}")
-    if isinstance(domain, PointSet):
+    kind = getattr(domain, "kind", None)
+    if kind == "points":
         if domain.dim != block.n:
             raise DomainError(f"the data set has dimension {domain.dim} but the block takes n={block.n}")
         return _pointset_stats(block, domain, pairwise, progress)
-    if not isinstance(domain, Hypercube):
+    if kind != "cube":
         raise DomainError(f"exact statistics enumerate a Hypercube or a PointSet, not {type(domain).__name__};"
                           " use sampled_activation_stats for continuous domains")
     table = tabulate_cube(block, domain, None, pairwise=pairwise, max_n=max_n, progress=progress)
@@ -148,14 +149,11 @@ def exact_activation_stats(block: MLPBlock, domain: "Hypercube | PointSet", *, p
 
 
 def _abs_bound(domain: Any) -> np.ndarray:
-    if isinstance(domain, Hypercube):
-        return np.full(domain.n, max(abs(domain.lo), abs(domain.hi)))
-    if isinstance(domain, (Box, LinfBall)):
-        lo, hi = domain.bounds()
+    kind = getattr(domain, "kind", None)
+    if kind in ("cube", "box", "ball", "points"):  # for points: the largest |x_j| over the data
+        lo, hi = domain.outer_bounds()
         return np.maximum(np.abs(lo), np.abs(hi))
-    if isinstance(domain, PointSet):
-        return np.max(np.abs(domain.X), axis=0)
-    if isinstance(domain, Polytope):
+    if kind == "polytope":
         raise DomainError("Monte Carlo intervals need independent samples, and a Polytope is sampled by a Markov"
                           " chain (hit-and-run); bound it by a Box or pass sample points as a PointSet")
     raise DomainError(f"cannot sample domain {domain!r}")
@@ -230,7 +228,8 @@ def activation_stats(block: MLPBlock, domain: Any, *, exact_max_n: int = 20, sam
                      progress: Progress | None = None) -> ActivationStats:
     """Exact when the domain can be enumerated (cube with n <= exact_max_n, a data set), sampled otherwise."""
     exact_max_n = as_count("exact_max_n", exact_max_n, low=1, high=MAX_EXACT_N)
-    if isinstance(domain, PointSet) or (isinstance(domain, Hypercube) and domain.n <= exact_max_n):
+    kind = getattr(domain, "kind", None)
+    if kind == "points" or (kind == "cube" and domain.n <= exact_max_n):
         return exact_activation_stats(block, domain, pairwise=pairwise, max_n=exact_max_n, progress=progress)
     return sampled_activation_stats(block, domain, samples=samples, delta=delta, rng=rng, pairwise=pairwise,
                                     progress=progress)

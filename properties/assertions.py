@@ -8,7 +8,9 @@ within the timeout: never a pass. Outcomes are counted for the pytest plugin's s
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,11 +19,11 @@ from hypothesis.strategies import SearchStrategy
 
 from sparsecert.sparse_models.network import as_block
 from sparsecert.sparse_models import Hypercube, MLPBlock, check_domain
-from sparsecert.sparse_models._validate import as_count, as_finite_float
+from sparsecert.sparse_models.validation import as_count, as_finite_float
 from sparsecert.sparse_models.errors import InvalidArgument
 from sparsecert.verify import Stats, Unknown, Verified, Violated, check_sparsity, equivalent
 
-from ._internal import codegen, session
+from ._internal import codegen, failures, session
 
 __all__ = ["assert_k_sparse", "assert_equivalent", "assert_learns", "SparsecertAssertionError",
            "SparsityAssertionError", "EquivalenceAssertionError", "LearningAssertionError",
@@ -65,11 +67,98 @@ def _timeout(timeout: float | None) -> float | None:
 
 
 def _fmt_vec(x: np.ndarray) -> str:
-    return codegen.array(x)
+    return codegen.summary(x)
 
 
 def _reproduce(lines: list[str]) -> str:
     return "reproduce:\n" + "\n".join("    " + ln for ln in lines)
+
+
+def _quote(path: Path) -> str:
+    return json.dumps(str(path))  # a valid Python string literal for the path
+
+
+def _inline(block: MLPBlock) -> str | None:
+    """MLPBlock(...) source when the block is tiny and the native fields say all of it."""
+    if getattr(block, "skip", None) is not None or getattr(block, "output_activation", None) is not None:
+        return None
+    return codegen.block_code(block)
+
+
+def _saved_line(paths: list[tuple[str, Path | None, str]], witness: bool, domain_arrays: bool) -> str:
+    """``  saved to PATH (the block, with the witness input as witness_x)``, or why it could not be.
+
+    The witness and the domain's arrays are in the first file that was saved."""
+    context = (["the witness input as witness_x"] if witness else []) + (["the domain's arrays"] if domain_arrays else [])
+    parts, first = [], True
+    for what, path, why in paths:
+        if path is None:
+            parts.append(f"{what}: not saved ({why})")
+            continue
+        part = f"{what} saved to {path}" if len(paths) > 1 else f"saved to {path}"
+        if first and context:
+            part += f" ({'the block, ' if len(paths) == 1 else ''}with {' and '.join(context)})"
+        first = False
+        parts.append(part)
+    return "  " + "; ".join(parts)
+
+
+def _exact_difference(d: Any) -> str:
+    text = str(d.exact_difference)
+    if len(text) <= 40:
+        return f"{text} exactly ({d.float_difference!r} in float64)"
+    return f"{d.float_difference!r} in float64 (the exact rational is {len(text)} characters long)"
+
+
+class _Repro:
+    """The lines of a reproduction: imports, ``var = load(path)``, ``saved = np.load(path)``, the call."""
+
+    def __init__(self, verify_name: str, domain: Any) -> None:
+        self.verify_name = verify_name
+        self.models: set[str] = {codegen.domain_class(domain)}
+        self.setup: list[str] = []
+        self.numpy = False
+
+    def block(self, block: MLPBlock, path: Path | None, var: str, why: str = "") -> str:
+        code = _inline(block)
+        if code is not None:
+            self.models.add("MLPBlock")
+            return code
+        if path is not None:
+            self.models.add("load")
+            self.setup.append(f"{var} = load({_quote(path)})")
+        else:
+            self.setup.append(f"# {var}: the {block.s} x {block.n} block under test (not saved: {why})")
+        return var
+
+    def note(self, line: str) -> None:
+        self.setup.append(line)
+
+    def arrays(self, path: Path) -> None:
+        """``saved = np.load(path)``, on the line that loads the block from the same file when there is one."""
+        self.numpy = True
+        load_line = next((i for i, ln in enumerate(self.setup) if ln.endswith(f" = load({_quote(path)})")), None)
+        if load_line is None:
+            self.setup.append(f"saved = np.load({_quote(path)})  # the domain's arrays")
+        else:
+            var = self.setup[load_line].split(" = ", 1)[0]
+            self.setup[load_line] = f"{var}, saved = load({_quote(path)}), np.load({_quote(path)})"
+
+    def lines(self, call: str) -> list[str]:
+        head = ["import numpy as np"] if self.numpy else []
+        head.append(f"from sparsecert.sparse_models import {', '.join(sorted(self.models))}")
+        head.append(f"from sparsecert.verify import {self.verify_name}")
+        return head + self.setup + [call]
+
+
+def _domain_source(domain: Any, arrays: codegen.Arrays, path: Path | None, repro: _Repro) -> str:
+    """The domain's constructor source, reading long vectors from the saved file (written out if none)."""
+    if not arrays:
+        return codegen.domain_code(domain)
+    if path is None:
+        return codegen.domain_code(domain)  # no file to read them from: write them out
+    repro.arrays(path)
+    return codegen.domain_code(domain, codegen.Arrays())
 
 
 # -- k-sparsity ------------------------------------------------------------------------------------
@@ -81,6 +170,8 @@ def assert_k_sparse(block: MLPBlock, k: int, domain: Any, *, timeout: float | No
     Fails with :class:`SparsityAssertionError` (witness, active units, pre-activations, the
     reproducing call) when more are active somewhere, and with :class:`NotProvedError` when
     the verifier times out. ``timeout=None`` uses the plugin's ``--sparsecert-timeout``.
+    The failing block is saved (native ``.npz``, in ``.sparsecert/failures/`` under the pytest
+    rootdir) and the message prints its path and a short reproduction that loads it.
     """
     __tracebackhide__ = True  # pytest shows the caller's line and the message, not this helper
     block = as_block(block, "assert_k_sparse")  # a one-hidden-layer Network is its block
@@ -94,44 +185,59 @@ def assert_k_sparse(block: MLPBlock, k: int, domain: Any, *, timeout: float | No
     if isinstance(res, Verified):
         session.record(proofs=1)
         return res
-    ref, note = codegen.block_reference(block)
-    dom = codegen.domain_code(domain)
+    arrays = codegen.Arrays()
+    codegen.domain_code(domain, arrays)  # which of the domain's vectors are too long to print
+    dom = codegen.domain_text(domain)
+    w = res.witness
+    saved = dict(arrays.arrays)
+    if w is not None:
+        saved.update(failures.witness_arrays(w.x, w.exact_x))
+    path, why = failures.save(block, saved)
+    repro = _Repro("check_sparsity", domain)
+    ref = repro.block(block, path, "block", why)
+    dom_src = _domain_source(domain, arrays, path, repro)
     extra = (f", tau={codegen.number(tau)}" if tau else "") + (f", timeout={t!r}" if t is not None else "")
-    repro = [f"from sparsecert.sparse_models import MLPBlock, {type(domain).__name__}", "from sparsecert.verify import check_sparsity"]
-    repro += [note] if note else []
-    repro.append(f"check_sparsity({ref}, {k}, {dom}{extra})")
+    repro_text = _reproduce(repro.lines(f"check_sparsity({ref}, {k}, {dom_src}{extra})"))
+    saved_line = _saved_line([("the block", path, why)], witness=w is not None, domain_arrays=bool(arrays))
     name = f"block{(' ' + repr(block.name)) if block.name else ''} (n={block.n}, s={block.s})"
     if isinstance(res, Violated):
         session.record(counterexamples=1)
-        w = res.witness
         z = block.pre_activations(w.x)
-        zs = ", ".join(f"{i}: {codegen.number(z[i])}" for i in w.active_units[:32])
-        more = " ..." if len(w.active_units) > 32 else ""
+        shown = w.active_units[:6]
+        zs = ", ".join(f"{i}: {codegen.short_number(z[i], 4)}" for i in shown)
+        more = ", ..." if len(w.active_units) > len(shown) else ""
         lines = [f"{name} is not {k}-sparse on {dom}: {w.count} units are active at once (tau = {tau:g}).",
                  f"  witness input x = {_fmt_vec(w.x)}",
-                 f"  active units: {list(w.active_units)}",
-                 f"  their pre-activations z_i(x): {{{zs}{more}}}"]
+                 f"  active units: {codegen.int_list(w.active_units)}; their pre-activations z_i(x): {{{zs}{more}}}"]
         if w.exact_x is not None:
-            lines.append(f"  exact (rational) witness: [{', '.join(str(v) for v in w.exact_x)}]")
+            exact = (f"[{', '.join(str(v) for v in w.exact_x)}]" if len(w.exact_x) <= codegen.SHORT
+                     else "in the file, as strings (witness_exact_x)")
+            lines.append(f"  exact (rational) witness: {exact}")
         if w.borderline:
-            lines.append(f"  borderline units (within float rounding of tau at x): {list(w.borderline)}")
-        raise SparsityAssertionError("\n".join(lines) + "\n" + _reproduce(repro), res)
+            lines.append(f"  borderline units (within float rounding of tau at x): {codegen.int_list(w.borderline)}")
+        lines.append(saved_line)
+        raise SparsityAssertionError("\n".join(lines) + "\n" + repro_text, res)
     assert isinstance(res, Unknown)
     session.record(undecided=1)
     lines = [f"could not prove within timeout ({t} s) that {name} is {k}-sparse on {dom}: the verifier stopped"
              f" with the max-active number proved to lie in [{res.lower}, {res.upper}] ({res.reason}).",
              "  This is not a pass. Give the solver more time (timeout=..., or --sparsecert-timeout), or shrink the domain."]
-    if res.witness is not None:
-        lines.append(f"  best input found: x = {_fmt_vec(res.witness.x)} with active units {list(res.witness.active_units)}")
-    raise SparsityNotProved("\n".join(lines) + "\n" + _reproduce(repro), res)
+    if w is not None:
+        lines.append(f"  best input found: x = {_fmt_vec(w.x)} with active units {codegen.int_list(w.active_units)}")
+    lines.append(saved_line)
+    raise SparsityNotProved("\n".join(lines) + "\n" + repro_text, res)
 
 
 # -- equivalence -----------------------------------------------------------------------------------
 
-def _function_ref(f: Any, var: str) -> tuple[str, str]:
+def _savable(f: Any) -> MLPBlock | None:
+    """The block that is the whole function ``f`` (a block, or a pruned function without a skip term)."""
     if isinstance(f, MLPBlock):
-        return codegen.block_reference(f, var)
-    return var, f"# {var}: the {type(f).__name__} you passed (a pruned function: block plus exact skip term)"
+        return f
+    block = getattr(f, "block", None)
+    if isinstance(block, MLPBlock) and getattr(f, "linear", None) is None:
+        return block
+    return None
 
 
 def _base_block(f: Any) -> MLPBlock:
@@ -143,7 +249,8 @@ def assert_equivalent(a: Any, b: Any, domain: Any, *, tol: float = 0.0, timeout:
 
     ``a`` and ``b`` are MLPBlocks or pruned functions (:func:`verify.prune` results). Fails
     with :class:`EquivalenceAssertionError` showing the input where they differ, both outputs
-    and each one's active units there, or :class:`NotProvedError` on a timeout.
+    and each one's active units there, or :class:`NotProvedError` on a timeout. Both
+    blocks are saved as in :func:`assert_k_sparse` (``...-a.npz``, ``...-b.npz``).
     """
     __tracebackhide__ = True  # pytest shows the caller's line and the message, not this helper
     t = _timeout(timeout)
@@ -151,32 +258,52 @@ def assert_equivalent(a: Any, b: Any, domain: Any, *, tol: float = 0.0, timeout:
     if res.status == "verified":
         session.record(proofs=1)
         return res
-    ref_a, note_a = _function_ref(a, "a")
-    ref_b, note_b = _function_ref(b, "b")
-    dom = codegen.domain_code(domain)
+    arrays = codegen.Arrays()
+    codegen.domain_code(domain, arrays)
+    dom = codegen.domain_text(domain)
+    d = res.difference if res.status == "violated" else None
+    context = dict(arrays.arrays)
+    if d is not None:
+        context.update(failures.witness_arrays(d.x, d.exact_x))
+    repro = _Repro("equivalent", domain)
+    refs, saved, context_path = [], [], None
+    for var, f in (("a", a), ("b", b)):
+        block = _savable(f)
+        if block is None:
+            refs.append(var)
+            repro.note(f"# {var}: the {type(f).__name__} you passed (a pruned function: block plus exact skip term)")
+            continue
+        path, why = failures.save(block, context if context_path is None else None, suffix=f"-{var}")
+        if path is not None and context_path is None:
+            context_path = path
+        saved.append((var, path, why))
+        refs.append(repro.block(block, path, var, why))
+    dom_src = _domain_source(domain, arrays, context_path, repro)
     extra = (f", tol={codegen.number(tol)}" if tol else "") + (f", timeout={t!r}" if t is not None else "")
-    repro = [f"from sparsecert.sparse_models import MLPBlock, {type(domain).__name__}", "from sparsecert.verify import equivalent"]
-    repro += [n for n in (note_a, note_b) if n]
-    repro.append(f"equivalent({ref_a}, {ref_b}, {dom}{extra})")
-    if res.status == "violated":
+    repro_text = _reproduce(repro.lines(f"equivalent({refs[0]}, {refs[1]}, {dom_src}{extra})"))
+    saved_line = _saved_line(saved, witness=d is not None, domain_arrays=bool(arrays)) if saved else None
+    if d is not None:
         session.record(counterexamples=1)
-        d = res.difference
         x = d.x
         fa, fb = (np.atleast_1d(f.forward(x)) for f in (a, b))
         ba, bb = _base_block(a), _base_block(b)
         lines = [f"the two functions differ on {dom} by more than tol = {tol:g}.",
                  f"  witness input x = {_fmt_vec(x)}",
-                 f"  output {d.output}: a(x) - b(x) = {d.exact_difference} exactly ({d.float_difference!r} in float64)",
+                 f"  output {d.output}: a(x) - b(x) = {_exact_difference(d)}",
                  f"  a(x) = {_fmt_vec(fa)}, b(x) = {_fmt_vec(fb)}",
-                 f"  active units of a at x: {np.flatnonzero(ba.active_mask(x)).tolist()};"
-                 f" of b: {np.flatnonzero(bb.active_mask(x)).tolist()}"]
+                 f"  active units of a at x: {codegen.int_list(np.flatnonzero(ba.active_mask(x)))};"
+                 f" of b: {codegen.int_list(np.flatnonzero(bb.active_mask(x)))}"]
         if d.exact_x is not None:
-            lines.append(f"  exact (rational) witness: [{', '.join(str(v) for v in d.exact_x)}]")
-        raise EquivalenceAssertionError("\n".join(lines) + "\n" + _reproduce(repro), res)
+            exact = (f"[{', '.join(str(v) for v in d.exact_x)}]" if len(d.exact_x) <= codegen.SHORT
+                     else "in the file, as strings (witness_exact_x)")
+            lines.append(f"  exact (rational) witness: {exact}")
+        lines += [saved_line] if saved_line else []
+        raise EquivalenceAssertionError("\n".join(lines) + "\n" + repro_text, res)
     session.record(undecided=1)
-    msg = (f"could not prove within timeout ({t} s) that the two functions agree on {dom} ({res.reason}).\n"
-           "  This is not a pass. Give the solver more time (timeout=..., or --sparsecert-timeout).")
-    raise EquivalenceNotProved(msg + "\n" + _reproduce(repro), res)
+    lines = [f"could not prove within timeout ({t} s) that the two functions agree on {dom} ({res.reason}).",
+             "  This is not a pass. Give the solver more time (timeout=..., or --sparsecert-timeout)."]
+    lines += [saved_line] if saved_line else []
+    raise EquivalenceNotProved("\n".join(lines) + "\n" + repro_text, res)
 
 
 # -- learning --------------------------------------------------------------------------------------
@@ -255,25 +382,40 @@ def assert_learns(learner: Any, strategy: SearchStrategy[MLPBlock], eps: float, 
         fails = sum(e > eps for e in errors)
         if fails >= threshold:
             p = binomial_tail(fails, trials, delta)
-            ref = codegen.block_code(target)
-            strat = f"st.just({ref})" if ref is not None else "st.just(target)"
-            lines = [f"{learner!r} failed on {fails} of {trials} draws of m={m} samples (error > eps = {eps:g},"
-                     f" squared L2 {how}); a failure rate of delta = {delta:g} gives P[Binomial({trials}, {delta:g})"
-                     f" >= {fails}] = {p:.3g} < alpha = {alpha:g}.",
-                     f"  target: {ref if ref is not None else repr(target)}",
-                     f"  errors: {[float(f'{e:.4g}') for e in errors]}",
-                     f"  allowed failures: at most {threshold - 1} of {trials}",
-                     _reproduce(["from hypothesis import strategies as st", "from sparsecert.sparse_models import MLPBlock",
-                                 "from sparsecert.properties import assert_learns", learner_import,
-                                 call.format(strategy=strat)])]
-            raise LearningAssertionError("\n".join(lines), {"errors": errors, "failures": fails})
+            head = (f"{learner!r} failed on {fails} of {trials} draws of m={m} samples (error > eps = {eps:g},"
+                    f" squared L2 {how}); a failure rate of delta = {delta:g} gives P[Binomial({trials}, {delta:g})"
+                    f" >= {fails}] = {p:.3g} < alpha = {alpha:g}.")
+            raise LearningAssertionError(head, {"errors": errors, "failures": fails, "target": target})
+
+    def report(exc: LearningAssertionError) -> LearningAssertionError:
+        """The final (shrunk) failure with its target saved once, not at every shrinking step."""
+        target, errors = exc.result["target"], exc.result["errors"]
+        path, why = failures.save(target)
+        ref = _inline(target)
+        models = ["MLPBlock"] if ref is not None else ["load"]
+        if ref is None:
+            ref = f"load({_quote(path)})" if path is not None else "target"
+        lines = [str(exc.args[0]),
+                 f"  target: {codegen.block_text(target)}",
+                 f"  errors: {[float(f'{e:.4g}') for e in errors]}",
+                 f"  allowed failures: at most {threshold - 1} of {trials}",
+                 (f"  target saved to {path}" if path is not None else f"  target not saved ({why})"),
+                 _reproduce(["from hypothesis import strategies as st",
+                             f"from sparsecert.sparse_models import {', '.join(models)}",
+                             "from sparsecert.properties import assert_learns", learner_import,
+                             call.format(strategy=f"st.just({ref})")])]
+        out = LearningAssertionError("\n".join(lines), {"errors": errors, "failures": exc.result["failures"],
+                                                        "target": target, "path": path})
+        if getattr(exc, "__notes__", None):  # Hypothesis's "Falsifying example: ..." (set directly: Python 3.10 has no add_note)
+            out.__notes__ = list(exc.__notes__)
+        return out
 
     run = settings(max_examples=max_examples, deadline=None, derandomize=True, database=None,
                    suppress_health_check=list(HealthCheck))(given(strategy)(check))
     try:
         run()
-    except LearningAssertionError:
+    except LearningAssertionError as exc:
         session.record(learning_checks=1, learning_failures=1)
-        raise
+        raise report(exc) from None
     session.record(learning_checks=1)
 

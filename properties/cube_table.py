@@ -1,9 +1,9 @@
 """Exact enumeration of a block on a hypercube, held in bounded memory.
 
-One pass over the cube (via :meth:`Hypercube.chunks`, THEORY §1 index order) records,
+One pass over the cube (via :meth:`Hypercube.chunks`, docs/theory.md §1 index order) records,
 for every point r, the exact activity mask (packed to bits) and optionally the value of
 one scalar output f. A second pass over the edges (r, r XOR 2^j) gives the per-edge
-quantities of THEORY §2 (q_ij, flips, the B0/B1 sums and the flip influences).
+quantities of docs/theory.md §2 (q_ij, flips, the B0/B1 sums and the flip influences).
 
 Memory: 2^n * (ceil(s/8) + 8) bytes for the tables (f in float64, masks as bits) plus a
 working set of at most about ``WORK_BYTES`` per chunk; at n = 22, s = 64 that is

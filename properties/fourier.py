@@ -1,6 +1,6 @@
-"""Exact Fourier analysis of a block's output on the ±1 cube (THEORY.md §1, §3) [STANDARD].
+"""Exact Fourier analysis of a block's output on the ±1 cube (docs/theory.md §1, §3) [STANDARD].
 
-Conventions (THEORY §1): point index r has x_j = 1 - 2 bit_j(r); a set S is the bit
+Conventions (docs/theory.md §1): point index r has x_j = 1 - 2 bit_j(r); a set S is the bit
 mask with bit j set iff j in S; the unnormalised Walsh-Hadamard transform of the value
 table, divided by 2^n, is f^ indexed by mask. :func:`wht` runs in place with
 vectorised butterflies on reshaped views, cache-blocked, with a fixed 1 MiB scratch
@@ -18,7 +18,7 @@ from typing import Iterable
 import numpy as np
 
 from sparsecert.sparse_models import Hypercube, MLPBlock
-from sparsecert.sparse_models._validate import as_count, as_finite_float
+from sparsecert.sparse_models.validation import as_count, as_finite_float
 from sparsecert.sparse_models.errors import DomainError, InvalidArgument, ShapeError
 
 from .cube_table import MAX_EXACT_N, Progress, chunk_points
@@ -109,7 +109,7 @@ class Spectrum:
 
     @classmethod
     def from_values(cls, values: np.ndarray, *, overwrite: bool = False) -> "Spectrum":
-        """Spectrum of the value table (index r as in THEORY §1). ``overwrite`` reuses ``values``."""
+        """Spectrum of the value table (index r as in docs/theory.md §1). ``overwrite`` reuses ``values``."""
         if overwrite and isinstance(values, np.ndarray) and values.dtype == np.float64 and values.flags.writeable:
             a = values
         else:
@@ -227,7 +227,7 @@ class Spectrum:
 
 def cube_values(block: MLPBlock, output: int | None = None, *, max_n: int = MAX_EXACT_N,
                 progress: Progress | None = None) -> np.ndarray:
-    """f on every point of {-1,1}^n (index as THEORY §1), evaluated in memory-bounded chunks.
+    """f on every point of {-1,1}^n (index as docs/theory.md §1), evaluated in memory-bounded chunks.
 
     Peak memory: the 8 * 2^n byte table plus one chunk's working set (<= 64 MiB).
     """

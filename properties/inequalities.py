@@ -1,14 +1,14 @@
-"""Every inequality of THEORY.md §2-§4 as an executable check on a concrete block.
+"""Every inequality of docs/theory.md §2-§4 as an executable check on a concrete block.
 
 A :class:`Check` holds both sides, the relation, whether it holds and the slack. The
 sides are float64 sums over an exact enumeration, so a comparison allows a relative
 tolerance of 1e-9 (plus 1e-12 of the problem's natural scale for sides near 0); a
 violation beyond that on a valid block is a bug somewhere, and the tests hunt for it.
 
-THEORY's bounds are for the ±1 cube: the spectral checks refuse any other domain.
+The bounds of docs/theory.md are for the ±1 cube: the spectral checks refuse any other domain.
 Which theorem applies depends on the activation: A1 for relu, A2 for step; Lemma B,
 the degree chain's first link and §4 hold for every function.
-Labels follow THEORY: [DERIVED] for A1/A2/C2, [STANDARD] for Lemma B, Parseval and C1.
+Labels follow docs/theory.md: [DERIVED] for A1/A2/C2, [STANDARD] for Lemma B, Parseval and C1.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sparsecert.sparse_models import MLPBlock
-from sparsecert.sparse_models._validate import as_count, as_finite_float
+from sparsecert.sparse_models.validation import as_count, as_finite_float
 from sparsecert.sparse_models.errors import InvalidArgument
 
 from .cube_table import MAX_EXACT_N, Progress
@@ -175,7 +175,7 @@ def lemma_b(spec: Spectrum) -> Check:
 
 
 def degree_for(bound: float, eps: float) -> int:
-    """d(eps) = max(0, ceil(bound/eps) - 1) (THEORY §3), with a 1e-9 relative allowance for rounding."""
+    """d(eps) = max(0, ceil(bound/eps) - 1) (docs/theory.md §3), with a 1e-9 relative allowance for rounding."""
     x = float(bound) / float(eps)
     return max(0, math.ceil(x - RTOL * max(1.0, abs(x))) - 1)
 
@@ -199,7 +199,7 @@ def degree_chain(spec: Spectrum, eps: float, bounds: list[tuple[str, float]]) ->
 # §4 LMN sample sizes ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class LMNSizes:
-    """Theorems C1/C2 (THEORY §4): samples for ||h - f||^2 <= W^{>d} + eps_est with probability >= 1 - delta."""
+    """Theorems C1/C2 (docs/theory.md §4): samples for ||h - f||^2 <= W^{>d} + eps_est with probability >= 1 - delta."""
 
     source: str
     n: int
@@ -354,9 +354,9 @@ def check_analysis(an: ExactAnalysis, *, eps: float, delta: float = 0.1) -> Theo
 def check_block(block: MLPBlock, output: int | None = None, *, eps: float | None = None, eps_rel: float = 0.1,
                 delta: float = 0.1, max_n: int = MAX_EXACT_N, pairwise: bool = False,
                 progress: Progress | None = None) -> TheoryReport:
-    """Enumerate {-1,1}^n (n <= max_n <= 22) and check every THEORY §2-§4 inequality for one output.
+    """Enumerate {-1,1}^n (n <= max_n <= 22) and check every docs/theory.md §2-§4 inequality for one output.
 
-    ``eps`` is absolute; by default it is eps_rel * E[f^2] (THEORY §4's scale caveat), or
+    ``eps`` is absolute; by default it is eps_rel * E[f^2] (docs/theory.md §4's scale caveat), or
     eps_rel itself when f = 0.
     """
     an = analyse(block, output, pairwise=pairwise, max_n=max_n, progress=progress)

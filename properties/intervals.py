@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from sparsecert.sparse_models._validate import as_count, as_finite_float
+from sparsecert.sparse_models.validation import as_count, as_finite_float
 from sparsecert.sparse_models.errors import InvalidArgument
 
 METHODS = ("hoeffding", "bernstein", "auto")

@@ -1,4 +1,4 @@
-"""Exact instance quantities of THEORY.md §1-§2 for one block output on {-1,1}^n.
+"""Exact instance quantities of docs/theory.md §1-§2 for one block output on {-1,1}^n.
 
 From one enumeration of the cube (:mod:`properties.cube_table`) and the spectrum
 (:mod:`properties.fourier`): k(f), p_i, q_ij, c_i, Lambda^2, F, the influence both ways
@@ -24,7 +24,7 @@ from .output import select_output
 
 @dataclass(frozen=True, eq=False)
 class InstanceMeasures:
-    """Every measured quantity the THEORY inequalities compare (exact enumeration, float64 sums)."""
+    """Every measured quantity the inequalities of docs/theory.md compare (exact enumeration, float64 sums)."""
 
     n: int
     s: int
@@ -39,7 +39,7 @@ class InstanceMeasures:
     q: np.ndarray                 # (s, n) P[i in A(x) or A(x^(j))]
     AS: np.ndarray                # sum_j P[unit i flips along j]
     F: float                      # max_x |f(x)| (block output, bias included)
-    F_bound: float | None         # THEORY §1 bound on F (relu/step), plus |b2|
+    F_bound: float | None         # docs/theory.md §1 bound on F (relu/step), plus |b2|
     energy: float                 # E[f^2]
     I: float                      # sum_S |S| f^(S)^2
     I_edge: float                 # sum_j E[((f(x) - f(x^(j)))/2)^2]
@@ -80,7 +80,7 @@ def measure(block: MLPBlock, table: CubeTable, edges: EdgeSums, spec: Spectrum) 
         raise InvalidArgument("the measures need a table with f values (tabulate_cube(..., selection))")
     cube = table.cube
     if (cube.lo, cube.hi) != (-1.0, 1.0):
-        raise DomainError(f"THEORY's bounds are for the ±1 cube; {cube!r} is not it")
+        raise DomainError(f"the bounds of docs/theory.md are for the ±1 cube; {cube!r} is not it")
     sel = table.selection
     n, s, N = table.n, table.s, table.size
     a = np.asarray(sel.a)

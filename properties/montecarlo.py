@@ -1,4 +1,4 @@
-"""Monte Carlo estimates on the ±1 cube for n too large to enumerate (THEORY.md §7.2-7.3, §4).
+"""Monte Carlo estimates on the ±1 cube for n too large to enumerate (docs/theory.md §7.2-7.3, §4).
 
 Every estimate comes with a confidence interval from :mod:`properties.intervals`
 (Hoeffding, empirical Bernstein, or both intersected), valid because the samples are
@@ -6,11 +6,11 @@ i.i.d. uniform cube points and each per-sample value has a proven range:
 
 * influences: per sample, sum_j ((f(x) - f(x^(j)))/2)^2 lies in [0, sum_j r_j] with
   r_j = min(L_j, D)^2, L_j the flip Lipschitz bound of coordinate j and D = (hi - lo)/2 for
-  a proven output range [lo, hi]. This is at most n F^2 (THEORY §7.3's range) and often
+  a proven output range [lo, hi]. This is at most n F^2 (docs/theory.md §7.3's range) and often
   far smaller;
 * q_ij and flip rates are 0/1 values;
 * Fourier coefficients: y chi_S(x) lies in [-F, F] with F = max(|lo|, |hi|); W^{<=d} gets
-  an interval from the vector bound of THEORY §4 (C1 and C2 radii).
+  an interval from the vector bound of docs/theory.md §4 (C1 and C2 radii).
 
 Activity is decided exactly at every sampled point (verify.exact_eval near ties).
 """
@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from sparsecert.sparse_models import Hypercube, MLPBlock
-from sparsecert.sparse_models._validate import as_count, as_finite_float, as_rng
+from sparsecert.sparse_models.validation import as_count, as_finite_float, as_rng
 from sparsecert.sparse_models.errors import InvalidArgument
 
 from .cube_table import WORK_BYTES, Progress
@@ -134,7 +134,7 @@ def subsets_up_to(n: int, d: int) -> list[tuple[int, ...]]:
 
 @dataclass(frozen=True, eq=False)
 class LowDegreeEstimate:
-    """f~(S) = mean of y chi_S(x) for every |S| <= d (the Low-Degree Algorithm's estimates, THEORY §4).
+    """f~(S) = mean of y chi_S(x) for every |S| <= d (the Low-Degree Algorithm's estimates, docs/theory.md §4).
 
     ``coefficients`` holds simultaneous Hoeffding intervals (union bound over the N_d sets,
     as in Thm C1). ``low_weight`` is an interval for W^{<=d}: ||f^_{<=d}|| lies within r of

@@ -1,6 +1,6 @@
-"""The scalar function f of a block that Fourier analysis and the THEORY bounds talk about.
+"""The scalar function f of a block that Fourier analysis and the bounds of docs/theory.md talk about.
 
-THEORY.md §1 writes f(x) = sum_i a_i sigma(z_i(x)). For an :class:`MLPBlock` the a_i are
+docs/theory.md §1 writes f(x) = sum_i a_i sigma(z_i(x)). For an :class:`MLPBlock` the a_i are
 the weights of one output coordinate (a row of W2, plus its bias b2, which only moves
 f^(empty set)); a block without W2 has no such row, so the caller names a hidden unit and
 f is that unit's activation. Activity is decided exactly (float64 with a rigorous
@@ -14,14 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sparsecert.sparse_models.network import as_block
+from sparsecert.sparse_models.network import output_block
 from sparsecert.sparse_models import Activation, MLPBlock
-from sparsecert.sparse_models._validate import as_count
+from sparsecert.sparse_models.validation import as_count
 from sparsecert.sparse_models.errors import InvalidArgument, UnsupportedActivation
 from sparsecert.sparse_models.exact import rounding_margin
 from sparsecert.verify.exact_eval import exact_active_mask
 
-# Activations with sigma(z) = 0 whenever the unit is inactive: the THEORY bounds are about these.
+# Activations with sigma(z) = 0 whenever the unit is inactive: the bounds of docs/theory.md are about these.
 GATED = frozenset({"relu", "step"})
 
 
@@ -48,7 +48,7 @@ def select_output(block: MLPBlock, output: int | None = None) -> OutputSelection
     With W2 of one row, ``output`` may be omitted. With m > 1 rows it is required
     (0 <= output < m). Without W2, ``output`` names a hidden unit whose activation is f.
     """
-    block = as_block(block)  # a one-hidden-layer Network is its block
+    block = output_block(block, "the output analysis")  # a one-hidden-layer Network is its block
     if block.W2 is None:
         if output is None:
             raise InvalidArgument(

@@ -1,14 +1,14 @@
-"""One block's measured sparsity and Fourier profile, set against THEORY's bounds (``sparsecert profile``).
+"""One block's measured sparsity and Fourier profile, set against the bounds of docs/theory.md (``sparsecert profile``).
 
 Modes, chosen by the domain:
 * the ±1 cube with n <= exact_limit (default 20, at most 22): exact enumeration; rates,
   co-activation, q_ij, the active-count distribution and k(f), the spectrum, and every
-  inequality of THEORY §2-§4 with the LMN sample sizes;
+  inequality of docs/theory.md §2-§4 with the LMN sample sizes;
 * the ±1 cube beyond that: Monte Carlo rates and counts (the max is a lower bound), the
   influences by the edge formula and W^{<=1}, with confidence intervals; only the dense
   influence bound can be compared (the sparse ones need a proven k);
 * any other domain (the {0,1} cube, boxes, balls, data sets): activation statistics only,
-  exact where the domain is finite and enumerable. THEORY's spectral bounds are for the
+  exact where the domain is finite and enumerable. The spectral bounds of docs/theory.md are for the
   ±1 cube and are not applied elsewhere.
 """
 
@@ -20,8 +20,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from sparsecert.sparse_models.network import as_block
-from sparsecert.sparse_models import Hypercube, MLPBlock, PointSet
-from sparsecert.sparse_models._validate import as_count, as_finite_float
+from sparsecert.sparse_models import MLPBlock
+from sparsecert.sparse_models.validation import as_count, as_finite_float
 from sparsecert.sparse_models.errors import InvalidArgument, UnsupportedActivation
 
 from .activation_stats import ActivationStats, exact_activation_stats, sampled_activation_stats, stats_from_table
@@ -178,7 +178,8 @@ def profile_block(
     make = progress or (lambda total, label: _NoProgress())
     rng = np.random.default_rng(seed)
     dom = doms[0]
-    pm_cube = len(doms) == 1 and isinstance(dom, Hypercube) and (dom.lo, dom.hi) == (-1.0, 1.0)
+    kind = getattr(dom, "kind", None)  # the domain itself is checked by the statistics below
+    pm_cube = len(doms) == 1 and kind == "cube" and (dom.lo, dom.hi) == (-1.0, 1.0)
     notes: list[str] = []
 
     def run(total: int | None, label: str, fn):
@@ -222,16 +223,16 @@ def profile_block(
         return Profile(block, repr(dom), "monte carlo", sel, stats, influence_mc=infl,
                        low_degree_mc=ld, eps_rel=eps_rel, delta=delta, notes=tuple(notes))
     sel = None if output is None else select_output(block, output)
-    notes.append("THEORY's spectral bounds are for the ±1 cube; on this domain only activation statistics are"
+    notes.append("The spectral bounds of docs/theory.md are for the ±1 cube; on this domain only activation statistics are"
                  " reported")
-    enumerable = len(doms) == 1 and (isinstance(dom, PointSet) or (isinstance(dom, Hypercube) and dom.n <= exact_limit))
+    enumerable = len(doms) == 1 and (kind == "points" or (kind == "cube" and dom.n <= exact_limit))
     if enumerable:
         size = dom.size
         stats = run(size, "enumerate", lambda adv: exact_activation_stats(
             block, dom, pairwise=pairwise, max_n=exact_limit, progress=adv))
         mode = "exact"
     else:
-        if isinstance(dom, Hypercube):
+        if kind == "cube":
             notes.append(f"n = {dom.n} > {exact_limit}: sampled; the max active count is a lower bound")
         stats = run(samples, "sample", lambda adv: sampled_activation_stats(
             block, doms, samples=samples, delta=delta, rng=rng, pairwise=pairwise, progress=adv))

@@ -17,8 +17,10 @@ A user's test (run by plain ``pytest``; the sparsecert plugin adds the options a
     def test_my_quantiser_keeps_sparsity(block):
         assert_k_sparse(my_quantise(block), 2, Hypercube(6))
 
-A failure shows the shrunk block as ``MLPBlock(W1=..., ...)`` source, the witness input, the
-active units and the exact ``check_sparsity(...)`` call that reproduces it.
+A failure shows the shrunk block as ``MLPBlock(W1=..., ...)`` source when it is small (else it
+is saved under ``.sparsecert/failures/`` and loaded by the reproduction), the witness input, the
+active units and the exact ``check_sparsity(...)`` call that reproduces it. The marker is
+optional: the plugin's ``--sparsecert-profile`` applies to every test that uses these strategies.
 """
 
 from ._internal.strategies import (

@@ -15,7 +15,7 @@ from .constructions import (
     sign_patterns,
     stack,
 )
-from .domains import Box, Hypercube, LinfBall, PointSet, Polytope, check_domain
+from .domains import Box, Domain, Hypercube, LinfBall, PointSet, Polytope, check_domain
 from .errors import (
     DomainError,
     InvalidArgument,
@@ -30,15 +30,16 @@ from .errors import (
     UnsupportedLayer,
 )
 from .learners import LowDegreeLearner, LowDegreeReport, SparseMLPTrainer, TrainReport
-from .io import from_sklearn, from_torch, load, load_network, load_npz, save_npz
+from .io import from_sklearn, from_torch, load, load_network, load_npz, save_model, save_npz
+from .head import LinearSkip
 from .network import Dense, InputNormalization, Network
 
 __all__ = [
     "Activation", "MLPBlock", "Dense", "InputNormalization", "Network",
-    "Hypercube", "Box", "LinfBall", "Polytope", "PointSet", "check_domain",
+    "Domain", "Hypercube", "Box", "LinfBall", "Polytope", "PointSet", "check_domain",
     "junta_block", "parity_block", "stack", "planted_sparse", "PlantedBlock", "random_block", "sign_patterns",
     "LowDegreeLearner", "LowDegreeReport", "SparseMLPTrainer", "TrainReport",
-    "load", "load_network", "load_npz", "save_npz", "from_torch", "from_sklearn",
+    "load", "load_network", "load_npz", "save_npz", "save_model", "from_torch", "from_sklearn", "LinearSkip",
     "SparsecertError", "InvalidArgument", "ShapeError", "NonFiniteError", "UnsupportedActivation",
     "DomainError", "ModelFormatError", "UnsupportedLayer", "MissingDependency", "SolverError", "SoundnessError",
 ]

@@ -14,7 +14,7 @@ import numpy as np
 from .errors import UnsupportedActivation
 
 _PIECEWISE_LINEAR = frozenset({"relu", "leaky_relu", "identity", "step"})
-_KNOWN = ("relu", "step", "leaky_relu", "gelu", "gelu_tanh", "silu", "identity")
+_KNOWN = ("relu", "step", "leaky_relu", "gelu", "gelu_tanh", "silu", "sigmoid", "tanh", "identity")
 
 
 @dataclass(frozen=True)
@@ -38,13 +38,14 @@ class Activation:
 
     @classmethod
     def parse(cls, spec: "str | Activation") -> "Activation":
-        """Read ``relu``, ``step``, ``leaky_relu:0.01``, ``gelu``, ``silu`` or ``identity``."""
+        """Read ``relu``, ``step``, ``leaky_relu:0.01``, ``gelu``, ``silu``, ``sigmoid``, ``tanh`` or ``identity``."""
         if isinstance(spec, Activation):
             return spec
         if not isinstance(spec, str):
             raise UnsupportedActivation(f"activation must be a string such as 'relu', got {spec!r}")
         name, sep, param = spec.strip().lower().partition(":")
-        name = {"leakyrelu": "leaky_relu", "linear": "identity", "swish": "silu", "heaviside": "step"}.get(name, name)
+        name = {"leakyrelu": "leaky_relu", "linear": "identity", "swish": "silu", "heaviside": "step",
+                "logistic": "sigmoid"}.get(name, name)
         if name == "leaky_relu":
             if not sep:
                 return cls("leaky_relu", 0.01)
@@ -80,6 +81,10 @@ class Activation:
         if self.name == "silu":
             with np.errstate(over="ignore"):
                 return z / (1.0 + np.exp(-z))
+        if self.name == "sigmoid":
+            return _sigmoid(z)
+        if self.name == "tanh":
+            return np.tanh(z)
         if self.name == "gelu_tanh":
             return 0.5 * z * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (z + 0.044715 * z**3)))
         # exact (erf) GELU, as in BERT-style transformer blocks
@@ -87,6 +92,16 @@ class Activation:
 
     def __str__(self) -> str:
         return self.spec
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    try:
+        from scipy.special import expit  # no overflow warning for large |z|
+
+        return expit(z)
+    except ImportError:  # pragma: no cover
+        with np.errstate(over="ignore"):
+            return 1.0 / (1.0 + np.exp(-z))
 
 
 def _erf(x: np.ndarray) -> np.ndarray:

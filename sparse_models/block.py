@@ -7,9 +7,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ._validate import as_finite_float, as_float64
+from .validation import as_finite_float, as_float64
 from .activations import Activation
 from .errors import InvalidArgument, ShapeError
+from .head import LinearSkip, apply_output_activation, parse_output_activation
 
 
 @dataclass(frozen=True, eq=False)
@@ -20,6 +21,12 @@ class MLPBlock:
     default), whatever the activation. ``W2``/``b2`` are optional; without them
     :meth:`forward` returns the hidden activations. Arrays are stored as read-only
     float64 copies; float32 input is widened exactly.
+
+    Optional, and never changing which units are active (see :mod:`sparse_models.head`):
+    ``skip``, an affine term of the input added to the output (what pruning folds
+    always-on units into); ``output_activation``, ``'softmax'`` or ``'log_softmax'`` applied
+    last; ``notes``, what a loader did to the file's model (for example a folded
+    BatchNormalization). Both need ``W2``.
     """
 
     W1: np.ndarray
@@ -28,6 +35,9 @@ class MLPBlock:
     b2: np.ndarray | None = None
     activation: Activation = field(default_factory=lambda: Activation("relu"))
     name: str = ""
+    skip: LinearSkip | None = None
+    output_activation: str | None = None
+    notes: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -37,6 +47,10 @@ class MLPBlock:
         b2: Any = None,
         activation: "str | Activation" = "relu",
         name: str = "",
+        *,
+        skip: LinearSkip | None = None,
+        output_activation: str | None = None,
+        notes: Sequence[str] = (),
     ) -> None:
         W1a = as_float64("W1", W1, ndim=2)
         b1a = as_float64("b1", b1, ndim=1)
@@ -61,12 +75,28 @@ class MLPBlock:
                     raise ShapeError(f"b2 has shape {b2a.shape} but W2 has {W2a.shape[0]} rows; b2 needs shape ({W2a.shape[0]},)")
         if not isinstance(name, str):
             raise InvalidArgument(f"name must be a string, got {name!r}")
+        output_activation = parse_output_activation(output_activation)
+        if skip is not None:
+            if not isinstance(skip, LinearSkip):
+                raise InvalidArgument(f"skip must be a LinearSkip, got {type(skip).__name__}")
+            if W2a is None:
+                raise ShapeError("a skip term needs an output layer (W2): it is added to W2 act(z) + b2")
+            if skip.n != n or skip.m != W2a.shape[0]:
+                raise ShapeError(f"the skip term maps {skip.n} inputs to {skip.m} outputs but the block maps {n} to"
+                                 f" {W2a.shape[0]}")
+        if output_activation is not None and W2a is None:
+            raise ShapeError(f"output activation {output_activation!r} needs an output layer (W2)")
+        if isinstance(notes, str) or not all(isinstance(t, str) for t in notes):
+            raise InvalidArgument(f"notes must be a sequence of strings, got {notes!r}")
         object.__setattr__(self, "W1", W1a)
         object.__setattr__(self, "b1", b1a)
         object.__setattr__(self, "W2", W2a)
         object.__setattr__(self, "b2", b2a)
         object.__setattr__(self, "activation", Activation.parse(activation))
         object.__setattr__(self, "name", name)
+        object.__setattr__(self, "skip", skip)
+        object.__setattr__(self, "output_activation", output_activation)
+        object.__setattr__(self, "notes", tuple(notes))
 
     # sizes -------------------------------------------------------------------
     @property
@@ -117,11 +147,14 @@ class MLPBlock:
         return self.activation(self.pre_activations(X))
 
     def forward(self, X: Any) -> np.ndarray:
-        """The block's output: W2 act(z) + b2, or act(z) without a second layer."""
+        """The block's output: W2 act(z) + b2 (+ skip(x), then the output activation), or act(z) without W2."""
         h = self.hidden(X)
         if self.W2 is None:
             return h
-        return h @ self.W2.T + self.b2
+        out = h @ self.W2.T + self.b2
+        if self.skip is not None:
+            out = out + self.skip(as_float64("input", X))
+        return apply_output_activation(self.output_activation, out)
 
     # derived blocks ------------------------------------------------------------
     def subset(self, units: Sequence[int]) -> "MLPBlock":
@@ -132,11 +165,13 @@ class MLPBlock:
         if idx.min() < 0 or idx.max() >= self.s:
             raise InvalidArgument(f"unit indices must lie in [0, {self.s}), got {list(units)}")
         W2 = None if self.W2 is None else self.W2[:, idx]
-        return MLPBlock(self.W1[idx], self.b1[idx], W2, self.b2, self.activation, self.name)
+        return MLPBlock(self.W1[idx], self.b1[idx], W2, self.b2, self.activation, self.name, skip=self.skip,
+                        output_activation=self.output_activation, notes=self.notes)
 
     def replace(self, **changes: Any) -> "MLPBlock":
         """A copy with some fields changed (validated again)."""
-        fields = dict(W1=self.W1, b1=self.b1, W2=self.W2, b2=self.b2, activation=self.activation, name=self.name)
+        fields = dict(W1=self.W1, b1=self.b1, W2=self.W2, b2=self.b2, activation=self.activation, name=self.name,
+                      skip=self.skip, output_activation=self.output_activation, notes=self.notes)
         unknown = set(changes) - set(fields)
         if unknown:
             raise InvalidArgument(f"unknown MLPBlock field(s) {sorted(unknown)}; fields are {sorted(fields)}")
@@ -146,13 +181,17 @@ class MLPBlock:
     def __repr__(self) -> str:
         out = f", m={self.m}" if self.m is not None else ""
         label = f" {self.name!r}" if self.name else ""
-        return f"<MLPBlock{label} n={self.n} s={self.s}{out} activation={self.activation.spec}>"
+        extra = (f" skip=rank {self.skip.rank}" if self.skip is not None else "") + \
+            (f" output_activation={self.output_activation}" if self.output_activation is not None else "")
+        return f"<MLPBlock{label} n={self.n} s={self.s}{out} activation={self.activation.spec}{extra}>"
 
     def same_as(self, other: "MLPBlock") -> bool:
-        """Bitwise equality of all weights and the activation."""
+        """Bitwise equality of all weights, the activation, the skip term and the output activation."""
         def eq(a, b):
             return (a is None and b is None) or (a is not None and b is not None and a.shape == b.shape and np.array_equal(a, b))
         return (eq(self.W1, other.W1) and eq(self.b1, other.b1) and eq(self.W2, other.W2)
-                and eq(self.b2, other.b2) and self.activation == other.activation)
+                and eq(self.b2, other.b2) and self.activation == other.activation
+                and ((self.skip is None and other.skip is None) or (self.skip is not None and self.skip.same_as(other.skip)))
+                and self.output_activation == other.output_activation)
 
 

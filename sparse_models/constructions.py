@@ -1,4 +1,4 @@
-"""Blocks with known sparsity: the paper's junta construction (THEORY.md §5, D1), parities,
+"""Blocks with known sparsity: the paper's junta construction (docs/theory.md §5, D1), parities,
 direct sums, planted instances with a known exact max-active number, and random blocks."""
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ._validate import as_count, as_finite_float, as_float64
+from .validation import as_count, as_finite_float, as_float64
 from .activations import Activation
 from .block import MLPBlock
 from .errors import InvalidArgument, ShapeError
+from .head import require_plain_output
 
 
 def _coords(n: int, coords: Sequence[int]) -> list[int]:
@@ -24,7 +25,7 @@ def _coords(n: int, coords: Sequence[int]) -> list[int]:
 
 
 def sign_patterns(t: int) -> np.ndarray:
-    """All alpha in {-1,1}^t, row r having alpha_j = 1 - 2 bit_j(r) (THEORY.md §1 order)."""
+    """All alpha in {-1,1}^t, row r having alpha_j = 1 - 2 bit_j(r) (docs/theory.md §1 order)."""
     r = np.arange(1 << t, dtype=np.int64)
     bits = (r[:, None] >> np.arange(t, dtype=np.int64)) & 1
     return (1 - 2 * bits).astype(np.float64).reshape(1 << t, t)
@@ -41,7 +42,7 @@ def junta_block(
     """A block computing g(x_S) on {-1,1}^n with exactly one active unit at every point.
 
     One unit per alpha in {-1,1}^t: w = alpha on S, b = -(t-1), output weight g(alpha)
-    (THEORY.md §5, D1). ``function`` is a callable on a ±1 array of length t, or a table
+    (docs/theory.md §5, D1). ``function`` is a callable on a ±1 array of length t, or a table
     of 2^t values indexed as in :func:`sign_patterns`. ``width`` pads with never-active
     units (w = 0, b = -1). Works for relu and step (unit output is 1[x_S = alpha]).
     """
@@ -81,7 +82,7 @@ def parity_block(n: int, coords: Sequence[int], *, activation: "str | Activation
 def stack(*blocks: MLPBlock) -> MLPBlock:
     """Direct sum on a shared input: hidden units concatenated, outputs added.
 
-    Active counts add, so a sum of k 1-sparse blocks is k-sparse (THEORY.md §5).
+    Active counts add, so a sum of k 1-sparse blocks is k-sparse (docs/theory.md §5).
     """
     if not blocks:
         raise InvalidArgument("stack needs at least one block")
@@ -93,6 +94,7 @@ def stack(*blocks: MLPBlock) -> MLPBlock:
             raise ShapeError(f"stacked blocks need the same input dimension, got {first.n} and {b.n}")
         if b.activation != first.activation:
             raise InvalidArgument(f"stacked blocks need one activation, got {first.activation} and {b.activation}")
+        require_plain_output(b, "stack")
         if (b.W2 is None) != (first.W2 is None) or (b.W2 is not None and b.m != first.m):
             raise ShapeError("stacked blocks need matching output layers (all without W2, or all with the same m)")
     W1 = np.vstack([b.W1 for b in blocks])

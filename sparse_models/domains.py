@@ -1,7 +1,28 @@
 """Input domains on which sparsity is proved: cubes, boxes, balls, polytopes, point sets.
 
-Each domain has ``dim``, ``contains(x)`` (exact, in rational arithmetic where rounding
-could matter) and ``sample(rng, size)``. Finite domains (:class:`Hypercube`,
+Every domain has the same encoding interface (the :class:`Domain` protocol), so solvers
+and presolve read what they need instead of asking for the type:
+
+========================  ===============  ================  ==================  ===========  ==========
+method / attribute        Hypercube        Box               LinfBall            Polytope     PointSet
+========================  ===============  ================  ==================  ===========  ==========
+``kind``                  "cube"           "box"             "ball"              "polytope"   "points"
+``is_continuous``         False            True              True                True         False
+``exact_bounds()``        lo / hi          lower / upper     centre +- radius    None (all)   min / max
+                                                             (cut by ``within``)               over X
+``outer_bounds()``        lo / hi          lower / upper     exact, rounded out  -inf / +inf  min / max
+``inner_bounds()``        lo / hi          lower / upper     exact, rounded in   None         None
+``constraint_rows()``     empty            empty             empty               (A, c)       empty
+========================  ===============  ================  ==================  ===========  ==========
+
+``exact_bounds()`` gives two lists of :class:`~fractions.Fraction` (``None`` for a side
+with no bound), ``outer_bounds()`` two float64 arrays enclosing the domain, ``bounds()``
+is its older name, ``inner_bounds()`` two float64 arrays of a box inside the domain, or
+None when the kind has none (for the cube, whose points are its vertices only, the box they
+span: a search there must still land on vertices), and ``constraint_rows()`` the extra rows
+A x <= c (float64, shapes (m, dim) and (m,); m = 0 except for polytopes).
+Each domain also has ``dim``, ``contains(x)`` (exact, in rational arithmetic where
+rounding could matter) and ``sample(rng, size)``. Finite domains (:class:`Hypercube`,
 :class:`PointSet`) also have ``size`` and ``chunks(...)``, which enumerate every point in
 memory-bounded pieces.
 """
@@ -10,16 +31,51 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Iterator, Union
+from typing import Any, ClassVar, Iterator, Protocol, runtime_checkable
 
 import numpy as np
 
-from ._validate import as_count, as_finite_float, as_float64, as_rng
 from .errors import DomainError, ShapeError
 from .exact import float_above, float_below
+from .validation import as_count, as_finite_float, as_float64, as_rng
 
 MAX_ENUMERATION_DIM = 26
 DEFAULT_CHUNK = 1 << 16
+DOMAIN_KINDS = ("cube", "box", "ball", "polytope", "points")
+
+ExactBounds = tuple[list[Fraction | None], list[Fraction | None]]  # None: no bound on that side
+FloatBox = tuple[np.ndarray, np.ndarray]
+
+
+@runtime_checkable
+class Domain(Protocol):
+    """What solvers and presolve may ask of any domain (see the module docstring for the
+    values per kind). ``isinstance(x, Domain)`` checks only that the members exist."""
+
+    kind: ClassVar[str]  # one of DOMAIN_KINDS
+    is_continuous: ClassVar[bool]  # False for the finite domains (cube, points)
+
+    @property
+    def dim(self) -> int: ...
+
+    def exact_bounds(self) -> ExactBounds:
+        """Exact per-coordinate (lower, upper); None where a side is unbounded."""
+
+    def outer_bounds(self) -> FloatBox:
+        """Float64 box containing the domain (rounded outward; +-inf where unbounded)."""
+
+    def bounds(self) -> FloatBox:
+        """The older name of :meth:`outer_bounds`."""
+
+    def inner_bounds(self) -> FloatBox | None:
+        """Float64 box inside the domain (the cube: the box its vertices span), or None when the kind has none."""
+
+    def constraint_rows(self) -> FloatBox:
+        """Extra linear rows (A, c) of the domain, A x <= c; (0, dim) and (0,) arrays when none."""
+
+    def contains(self, x: Any) -> bool: ...
+
+    def sample(self, rng: Any = None, size: int = 1) -> np.ndarray: ...
 
 
 def _point(domain_dim: int, x: Any) -> np.ndarray:
@@ -29,16 +85,31 @@ def _point(domain_dim: int, x: Any) -> np.ndarray:
     return arr
 
 
+class _Encoding:
+    """Defaults shared by the domain classes: ``bounds`` as the older name of
+    ``outer_bounds``, and no extra constraint rows."""
+
+    __slots__ = ()
+
+    def bounds(self) -> FloatBox:
+        return self.outer_bounds()  # type: ignore[attr-defined]
+
+    def constraint_rows(self) -> FloatBox:
+        return np.zeros((0, self.dim)), np.zeros(0)  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True, eq=False)
-class Hypercube:
+class Hypercube(_Encoding):
     """The discrete cube {lo, hi}^n; ``values=(-1, 1)`` is the paper's domain, ``(0, 1)`` the binary one.
 
-    Enumeration follows THEORY.md §1: point r has x_j = hi when bit j of r is 0 and
+    Enumeration follows docs/theory.md §1: point r has x_j = hi when bit j of r is 0 and
     x_j = lo when it is 1, so for (-1, 1) x_j = 1 - 2 bit_j(r).
     """
 
     n: int
     values: tuple[float, float] = (-1.0, 1.0)
+    kind: ClassVar[str] = "cube"
+    is_continuous: ClassVar[bool] = False
 
     def __init__(self, n: int, values: tuple[float, float] = (-1, 1)) -> None:
         n = as_count("n", n, low=1)
@@ -66,9 +137,17 @@ class Hypercube:
     def size(self) -> int:
         return 1 << self.n
 
-    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+    def exact_bounds(self) -> ExactBounds:
+        """[lo] * n and [hi] * n, as rationals."""
+        return [Fraction(self.lo)] * self.n, [Fraction(self.hi)] * self.n
+
+    def outer_bounds(self) -> FloatBox:
         """The enclosing box, as (lower, upper)."""
         return np.full(self.n, self.lo), np.full(self.n, self.hi)
+
+    def inner_bounds(self) -> FloatBox:
+        """The box spanned by the vertices (the same floats as :meth:`outer_bounds`)."""
+        return self.outer_bounds()
 
     def contains(self, x: Any) -> bool:
         arr = _point(self.n, x)
@@ -112,11 +191,13 @@ class Hypercube:
 
 
 @dataclass(frozen=True, eq=False)
-class Box:
+class Box(_Encoding):
     """The axis-aligned box lower <= x <= upper (closed; lower == upper allowed)."""
 
     lower: np.ndarray
     upper: np.ndarray
+    kind: ClassVar[str] = "box"
+    is_continuous: ClassVar[bool] = True
 
     def __init__(self, lower: Any, upper: Any) -> None:
         lo = as_float64("box lower", lower, ndim=1)
@@ -142,10 +223,15 @@ class Box:
     def dim(self) -> int:
         return int(self.lower.shape[0])
 
-    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+    def outer_bounds(self) -> FloatBox:
+        """(lower, upper), the box's own read-only arrays."""
         return self.lower, self.upper
 
-    def exact_bounds(self) -> tuple[list[Fraction], list[Fraction]]:
+    def inner_bounds(self) -> FloatBox:
+        """(lower, upper), the same arrays as :meth:`outer_bounds` (floats are exact here)."""
+        return self.lower, self.upper
+
+    def exact_bounds(self) -> ExactBounds:
         cached = self.__dict__.get("_exact")
         if cached is None:  # the arrays are read-only, so the rationals are computed once
             cached = (tuple(Fraction(float(v)) for v in self.lower), tuple(Fraction(float(v)) for v in self.upper))
@@ -168,16 +254,19 @@ class Box:
 
 
 @dataclass(frozen=True, eq=False)
-class LinfBall:
+class LinfBall(_Encoding):
     """{x : |x - center|_inf <= radius}, optionally intersected with a box ``within``.
 
-    The bounds center +- radius are kept exact (rationals); :meth:`bounds` gives the
-    smallest float box that contains the exact one (rounded outward).
+    The bounds center +- radius are kept exact (rationals); :meth:`outer_bounds` gives the
+    smallest float box that contains the exact one (rounded outward), :meth:`inner_bounds`
+    the largest float box inside it (rounded inward).
     """
 
     center: np.ndarray
     radius: float
     within: Box | None = None
+    kind: ClassVar[str] = "ball"
+    is_continuous: ClassVar[bool] = True
 
     def __init__(self, center: Any, radius: float, within: Box | None = None) -> None:
         c = as_float64("ball center", center, ndim=1)
@@ -203,7 +292,7 @@ class LinfBall:
     def dim(self) -> int:
         return int(self.center.shape[0])
 
-    def exact_bounds(self) -> tuple[list[Fraction], list[Fraction]]:
+    def exact_bounds(self) -> ExactBounds:
         cached = self.__dict__.get("_exact")
         if cached is None:  # centre (read-only), radius and ``within`` are fixed: computed once
             r = Fraction(self.radius)
@@ -217,12 +306,12 @@ class LinfBall:
             object.__setattr__(self, "_exact", cached)
         return list(cached[0]), list(cached[1])
 
-    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+    def outer_bounds(self) -> FloatBox:
         """Float box enclosing the exact ball (outward rounding)."""
         lo, hi = self.exact_bounds()
         return np.array([float_below(v) for v in lo]), np.array([float_above(v) for v in hi])
 
-    def inner_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+    def inner_bounds(self) -> FloatBox:
         """Largest float box inside the exact ball (inward rounding)."""
         lo, hi = self.exact_bounds()
         return np.array([float_above(v) for v in lo]), np.array([float_below(v) for v in hi])
@@ -244,11 +333,17 @@ class LinfBall:
 
 
 @dataclass(frozen=True, eq=False)
-class Polytope:
-    """{x : A x <= c}. Emptiness and boundedness are decided by the solvers when needed."""
+class Polytope(_Encoding):
+    """{x : A x <= c}. Emptiness and boundedness are decided by the solvers when needed.
+
+    Its bounds are those of an unbounded set (exact None, float +-inf): the rows are the
+    whole domain, and a box derived from them here would be an unproved assumption.
+    """
 
     A: np.ndarray
     c: np.ndarray
+    kind: ClassVar[str] = "polytope"
+    is_continuous: ClassVar[bool] = True
 
     def __init__(self, A: Any, c: Any) -> None:
         Aa = as_float64("polytope A", A, ndim=2)
@@ -269,6 +364,20 @@ class Polytope:
     def dim(self) -> int:
         return int(self.A.shape[1])
 
+    def exact_bounds(self) -> ExactBounds:
+        """None on every side: the rows :meth:`constraint_rows` bound the polytope, not a box."""
+        return [None] * self.dim, [None] * self.dim
+
+    def outer_bounds(self) -> FloatBox:
+        return np.full(self.dim, -np.inf), np.full(self.dim, np.inf)
+
+    def inner_bounds(self) -> None:
+        return None
+
+    def constraint_rows(self) -> FloatBox:
+        """(A, c), the polytope's own read-only arrays."""
+        return self.A, self.c
+
     def contains(self, x: Any) -> bool:
         arr = _point(self.dim, x)
         xs = [Fraction(float(v)) for v in arr]
@@ -282,7 +391,7 @@ class Polytope:
         """Hit-and-run samples (approximately uniform); needs a bounded polytope with interior."""
         g = as_rng(rng)
         size = as_count("size", size, low=0)
-        x = self._interior_point()
+        x = self.interior_point()
         out = np.empty((size, self.dim))
         for t in range(burn_in + size):
             d = g.normal(size=self.dim)
@@ -300,7 +409,9 @@ class Polytope:
                 out[t - burn_in] = x
         return out
 
-    def _interior_point(self) -> np.ndarray:
+    def interior_point(self) -> np.ndarray:
+        """The Chebyshev centre (float64, from scipy's HiGHS LP; not checked exactly); raises
+        DomainError when the polytope is empty, unbounded or has no interior."""
         try:
             from scipy.optimize import linprog
         except ImportError as exc:  # pragma: no cover
@@ -314,15 +425,18 @@ class Polytope:
             raise DomainError("the polytope is empty, unbounded or has no interior; cannot sample it")
         return res.x[:-1]
 
+
     def __repr__(self) -> str:
         return f"Polytope(dim={self.dim}, constraints={self.A.shape[0]})"
 
 
 @dataclass(frozen=True, eq=False)
-class PointSet:
+class PointSet(_Encoding):
     """A finite data set: the rows of X."""
 
     X: np.ndarray
+    kind: ClassVar[str] = "points"
+    is_continuous: ClassVar[bool] = False
 
     def __init__(self, X: Any) -> None:
         arr = as_float64("point set X", X, ndim=2)
@@ -338,8 +452,17 @@ class PointSet:
     def size(self) -> int:
         return int(self.X.shape[0])
 
-    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+    def exact_bounds(self) -> ExactBounds:
+        """The exact per-coordinate minimum and maximum over the points."""
+        lo, hi = self.outer_bounds()
+        return [Fraction(float(v)) for v in lo], [Fraction(float(v)) for v in hi]
+
+    def outer_bounds(self) -> FloatBox:
+        """Per-coordinate (min, max) over the points (exact: they are points' coordinates)."""
         return self.X.min(axis=0), self.X.max(axis=0)
+
+    def inner_bounds(self) -> None:
+        return None
 
     def contains(self, x: Any) -> bool:
         arr = _point(self.dim, x)
@@ -359,7 +482,6 @@ class PointSet:
         return f"PointSet(size={self.size}, dim={self.dim})"
 
 
-Domain = Union[Hypercube, Box, LinfBall, Polytope, PointSet]
 DOMAIN_TYPES = (Hypercube, Box, LinfBall, Polytope, PointSet)
 
 

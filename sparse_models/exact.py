@@ -12,8 +12,14 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-U = 2.0**-53  # unit roundoff of float64
-TINY = 2.0**-1074  # smallest positive subnormal
+# The float64 constants of the rigorous error bounds, here only (numba kernels read them as
+# module globals, so import the names themselves).
+UNIT_ROUNDOFF = 2.0**-53  # u: |fl(x) - x| <= u |x| for every x in the normal range
+SMALLEST_SUBNORMAL = 2.0**-1074  # the smallest positive float64: bounds the absolute error of one underflow
+# Absolute slack added to float error bounds so that underflow anywhere in a long sum or product
+# chain is covered (it exceeds any count of SMALLEST_SUBNORMAL errors by far, and is far below
+# every value that matters).
+UNDERFLOW_SLACK = 2.0**-1000
 
 
 def frac(value: float) -> Fraction:
@@ -103,7 +109,7 @@ def rounding_margin(W: np.ndarray, b: np.ndarray, x_abs_max: np.ndarray | float,
     correctly in floating point.
     """
     n = W.shape[1]
-    gamma = (n + 2) * U / (1 - (n + 2) * U)
+    gamma = (n + 2) * UNIT_ROUNDOFF / (1 - (n + 2) * UNIT_ROUNDOFF)
     mag = np.abs(W) @ np.broadcast_to(np.abs(np.asarray(x_abs_max, dtype=np.float64)), (n,)) + np.abs(b)
     # 2x safety factor on the relative part; absolute part covers subnormal underflow in n products
-    return 2.0 * gamma * mag * (1 + 4 * U) + (n + 2) * 2 * TINY + 2 * abs(tau) * U
+    return 2.0 * gamma * mag * (1 + 4 * UNIT_ROUNDOFF) + (n + 2) * 2 * SMALLEST_SUBNORMAL + 2 * abs(tau) * UNIT_ROUNDOFF

@@ -1,4 +1,4 @@
-"""Two learners on (X, y) arrays: the Low-Degree Algorithm (THEORY.md §4) and a trained baseline.
+"""Two learners on (X, y) arrays: the Low-Degree Algorithm (docs/theory.md §4) and a trained baseline.
 
 * :class:`LowDegreeLearner` estimates every Fourier coefficient f^(S) with |S| <= d from
   ±1 samples, f~(S) = mean_l y_l chi_S(x_l), and predicts with h = sum_S f~(S) chi_S
@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import as_count, as_finite_float, as_float64
+from .validation import as_count, as_finite_float, as_float64
 from .block import MLPBlock
 from .errors import InvalidArgument, ShapeError
 
@@ -118,7 +118,7 @@ class LowDegreeReport:
 
 
 class LowDegreeLearner:
-    """The Low-Degree Algorithm LD(d, m) of THEORY.md §4 (Linial-Mansour-Nisan) [STANDARD].
+    """The Low-Degree Algorithm LD(d, m) of docs/theory.md §4 (Linial-Mansour-Nisan) [STANDARD].
 
     ``fit(X, y)`` estimates f~(S) for every |S| <= ``degree`` from ±1 samples; ``predict``
     returns sum_S f~(S) chi_S(x), clipped to [-clip, clip] when ``clip`` is given.

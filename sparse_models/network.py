@@ -13,10 +13,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ._validate import as_count, as_float64
+from .validation import as_count, as_float64
 from .activations import Activation
 from .block import MLPBlock
 from .errors import InvalidArgument, ShapeError
+from .head import LinearSkip, apply_output_activation, parse_output_activation, require_plain_output
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,16 +63,28 @@ class InputNormalization:
 
 @dataclass(frozen=True, eq=False)
 class Network:
-    """A feed-forward network: ``layers[:-1]`` are hidden (with activations), ``layers[-1]`` the output."""
+    """A feed-forward network: ``layers[:-1]`` are hidden (with activations), ``layers[-1]`` the output.
+
+    Optional (see :mod:`sparse_models.head`): ``output_activation`` (``softmax`` /
+    ``log_softmax`` after the output layer), ``skip`` (an affine term of the input added to
+    the output; only around one hidden layer, as pruning writes it) and ``notes`` (what the
+    loader did to the file's model, for example a folded BatchNormalization). They need an
+    output layer (the last layer without activation) and never change hidden activity.
+    """
 
     layers: tuple[Dense, ...]
     normalization: InputNormalization | None = None
     output_mean: float = 0.0
     output_range: float = 1.0
     name: str = ""
+    output_activation: str | None = None
+    skip: LinearSkip | None = None
+    notes: tuple[str, ...] = ()
 
     def __init__(self, layers: Sequence[Dense], normalization: InputNormalization | None = None,
-                 output_mean: float = 0.0, output_range: float = 1.0, name: str = "") -> None:
+                 output_mean: float = 0.0, output_range: float = 1.0, name: str = "", *,
+                 output_activation: str | None = None, skip: LinearSkip | None = None,
+                 notes: Sequence[str] = ()) -> None:
         layers = tuple(layers)
         if len(layers) < 1:
             raise InvalidArgument("a network needs at least one layer")
@@ -85,11 +98,32 @@ class Network:
                 raise InvalidArgument(f"hidden layer {i} has no activation; merge consecutive affine layers first")
         if normalization is not None and normalization.mean.shape[0] != layers[0].W.shape[1]:
             raise ShapeError("input normalisation does not match the first layer's input size")
+        output_activation = parse_output_activation(output_activation)
+        has_output = layers[-1].activation is None
+        if (output_activation is not None or skip is not None) and not has_output:
+            raise InvalidArgument("an output activation or skip term needs an output layer (the last layer without"
+                                  " activation)")
+        if skip is not None:
+            if not isinstance(skip, LinearSkip):
+                raise InvalidArgument(f"skip must be a LinearSkip, got {type(skip).__name__}")
+            if len(layers) != 2:
+                raise InvalidArgument(f"a skip term from the input to the output is supported around one hidden layer"
+                                      f" only; this network has {len(layers) - 1}")
+            if normalization is not None:
+                raise InvalidArgument("a skip term together with input normalisation is not supported")
+            if skip.n != layers[0].W.shape[1] or skip.m != layers[-1].W.shape[0]:
+                raise ShapeError(f"the skip term maps {skip.n} inputs to {skip.m} outputs but the network maps"
+                                 f" {layers[0].W.shape[1]} to {layers[-1].W.shape[0]}")
+        if isinstance(notes, str) or not all(isinstance(t, str) for t in notes):
+            raise InvalidArgument(f"notes must be a sequence of strings, got {notes!r}")
         object.__setattr__(self, "layers", layers)
         object.__setattr__(self, "normalization", normalization)
         object.__setattr__(self, "output_mean", float(output_mean))
         object.__setattr__(self, "output_range", float(output_range))
         object.__setattr__(self, "name", name)
+        object.__setattr__(self, "output_activation", output_activation)
+        object.__setattr__(self, "skip", skip)
+        object.__setattr__(self, "notes", tuple(notes))
 
     @property
     def n(self) -> int:
@@ -126,14 +160,19 @@ class Network:
         return out
 
     def forward(self, X: Any, normalize: bool = True) -> np.ndarray:
-        """Network output (raw: the .nnet output de-normalisation is not applied)."""
+        """Network output (raw: the .nnet output de-normalisation is not applied), with the skip term
+        and the output activation when the network has them."""
         h, single = self._inputs(X)
+        x = h
         if normalize and self.normalization is not None:
             h = self.normalization(h)
         for layer in self.layers:
             h = h @ layer.W.T + layer.b
             if layer.activation is not None:
                 h = layer.activation(h)
+        if self.skip is not None:
+            h = h + self.skip(x)
+        h = apply_output_activation(self.output_activation, h)
         return h[0] if single else h
 
     def layer_block(self, layer: int) -> MLPBlock:
@@ -143,10 +182,15 @@ class Network:
         nxt = self.layers[layer + 1] if layer + 1 < len(self.layers) else None
         W2 = None if nxt is None else nxt.W
         b2 = None if nxt is None else nxt.b
-        return MLPBlock(hid.W, hid.b, W2, b2, hid.activation, name=f"{self.name or 'network'}[layer {layer}]")
+        last = nxt is not None and layer + 2 == len(self.layers)  # the block's output is the network's
+        return MLPBlock(hid.W, hid.b, W2, b2, hid.activation, name=f"{self.name or 'network'}[layer {layer}]",
+                        skip=self.skip if last else None,
+                        output_activation=self.output_activation if last else None, notes=self.notes)
 
     def __repr__(self) -> str:
-        return f"<Network {self.name!r} n={self.n} hidden={list(self.widths)}>"
+        extra = (" skip" if self.skip is not None else "") + \
+            (f" output_activation={self.output_activation}" if self.output_activation is not None else "")
+        return f"<Network {self.name!r} n={self.n} hidden={list(self.widths)}{extra}>"
 
 
 def as_block(model: Any, what: str = "this call") -> MLPBlock:
@@ -171,3 +215,14 @@ def as_block(model: Any, what: str = "this call") -> MLPBlock:
     raise InvalidArgument(f"{what} needs an MLPBlock or a one-hidden-layer Network, got {type(model).__name__};"
                           " load models with sparsecert.sparse_models.load")
 
+
+
+def output_block(model: Any, what: str) -> MLPBlock:
+    """:func:`as_block`, refusing a block with a skip term or an output activation.
+
+    For calls that read the output as ``W2 act(z) + b2`` (class membership, output bounds,
+    Fourier analysis); the message names what the block has beyond that.
+    """
+    block = as_block(model, what)
+    require_plain_output(block, what)
+    return block

@@ -22,10 +22,11 @@ except PackageNotFoundError:  # pragma: no cover - running from a tree that was 
 # pytest run of an environment that has sparsecert, and must not pay for z3 and numba there.
 _EXPORTS = {
     **{name: "sparse_models" for name in ("MLPBlock", "Network", "Hypercube", "Box", "LinfBall", "Polytope",
-                                          "PointSet", "load", "save_npz", "planted_sparse", "random_block")},
+                                          "PointSet", "load", "save_npz", "save_model", "planted_sparse",
+                                          "random_block")},
     "SparsecertError": "sparse_models.errors",
     **{name: "verify" for name in ("max_active", "check_sparsity", "is_member", "equivalent", "prune", "sparsify",
-                                   "MaxActive", "Verified", "Violated", "Unknown", "Witness")},
+                                   "MaxActive", "Verified", "Violated", "Unknown", "Witness", "Status")},
     "Interrupted": "verify.results",
 }
 __all__ = ["__version__", *_EXPORTS]

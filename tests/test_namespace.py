@@ -71,10 +71,20 @@ def test_wheel_installs_only_the_sparsecert_namespace(tmp_path: Path):
     tops = {n.split("/")[0] for n in names}
     assert {t for t in tops if not t.endswith(".dist-info")} == {"sparsecert"}
     for module in ("sparsecert/__init__.py", "sparsecert/__main__.py", "sparsecert/py.typed",
-                   "sparsecert/verify/api.py", "sparsecert/verify/deep/api.py",
+                   "sparsecert/docs/theory.md", "sparsecert/verify/api.py", "sparsecert/verify/deep/api.py",
                    "sparsecert/sparse_models/io/onnx_io.py", "sparsecert/properties/pytest_plugin.py"):
         assert module in names
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry).decode()
     assert "sparsecert = sparsecert.properties.pytest_plugin" in text
     assert "sparsecert = sparsecert.verify.cli.main:main" in text
+    # the theory document the help texts cite is readable from the unpacked wheel alone (-S: no
+    # site-packages, so neither the editable install of this tree nor anything else is seen)
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    code = ("import sparsecert, importlib.resources as r; "
+            "print(r.files('sparsecert').joinpath('docs/theory.md').read_text(encoding='utf-8')[:100])")
+    out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, timeout=60,
+                         cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(site)})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("# sparsecert theory")

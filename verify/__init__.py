@@ -18,13 +18,13 @@ from .equivalence import Difference, Equivalence, equivalent
 from .membership import Condition, Membership, is_member
 from .presolve import UnitRanges, unit_ranges
 from .prune import PruneResult, prune
-from .results import MaxActive, Stats, Unknown, Verified, Violated, Witness
+from .results import MaxActive, Stats, Status, Unknown, Verified, Violated, Witness
 from .sparsify import FunctionChange, SparsifyResult, sparsify
 from .synthesis import Synthesis, synthesize, truth_table
 from .deep import max_active_all_layers  # whole deep networks: verify.deep.max_active / check_sparsity
 
 __all__ = ["max_active", "check_sparsity", "MaxActive", "Verified", "Violated", "Unknown", "Witness", "Stats",
-           "UnitRanges", "unit_ranges",
+           "Status", "UnitRanges", "unit_ranges",
            "is_member", "Membership", "Condition", "equivalent", "Equivalence", "Difference", "AffineTerm",
            "prune", "PruneResult", "sparsify", "SparsifyResult", "FunctionChange", "synthesize", "Synthesis",
            "truth_table", "max_active_all_layers"]

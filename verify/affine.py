@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from sparsecert.sparse_models._validate import as_float64
+from sparsecert.sparse_models.validation import as_float64
 from sparsecert.sparse_models.errors import ShapeError
 
 

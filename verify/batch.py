@@ -15,19 +15,23 @@ from typing import Any, Callable
 import numpy as np
 
 from sparsecert.sparse_models import Box, LinfBall, MLPBlock
-from sparsecert.sparse_models._validate import as_finite_float, as_float64
+from sparsecert.sparse_models.validation import as_finite_float, as_float64
 from sparsecert.sparse_models.errors import DomainError, ShapeError
 from sparsecert.sparse_models.exact import rounding_margin
 
 from .api import max_active
 from .executor import run_batch
 from .exact_eval import exact_active_mask
-from .results import MaxActive, Stats, Witness
+from .results import MaxActive, Stats, Status, Witness
 
 
 @dataclass(frozen=True, eq=False)
 class BallTable:
-    """Per-centre max-active results for balls of one radius."""
+    """Per-centre max-active results for balls of one radius.
+
+    ``lower`` / ``upper`` are the per-centre proved bounds (``values`` / ``upper_bounds`` are
+    aliases kept from before the names were unified); ``status`` is VERIFIED when every
+    ball's max is proved, else UNKNOWN."""
 
     radius: float
     results: tuple[MaxActive, ...]
@@ -35,20 +39,34 @@ class BallTable:
     settled_by_presolve: int
 
     @property
+    def lower(self) -> np.ndarray:
+        return np.array([r.lower for r in self.results])
+
+    @property
+    def upper(self) -> np.ndarray:
+        return np.array([r.upper for r in self.results])
+
+    @property
     def values(self) -> np.ndarray:
-        return np.array([r.value for r in self.results])
+        """Alias of :attr:`lower`."""
+        return self.lower
 
     @property
     def upper_bounds(self) -> np.ndarray:
-        return np.array([r.upper_bound for r in self.results])
+        """Alias of :attr:`upper`."""
+        return self.upper
 
     @property
     def all_optimal(self) -> bool:
         return all(r.optimal for r in self.results)
 
+    @property
+    def status(self) -> Status:
+        return Status.combine(r.status for r in self.results)
+
     def certified_fraction(self, k: int) -> float:
         """Share of centres whose ball is proved k-sparse (upper bound <= k)."""
-        return float(np.mean(self.upper_bounds <= k)) if self.results else 0.0
+        return float(np.mean(self.upper <= k)) if self.results else 0.0
 
 
 def _solve_ball(args) -> MaxActive:
@@ -98,7 +116,7 @@ def certify_balls(block: MLPBlock, centers: Any, radius: float, *, within: Box |
                 continue
             w = Witness(C[p], active, tuple(int(i) for i in np.flatnonzero(fmask[row])))
             st = Stats(0.0, "numpy", "batch-presolve", block.s, int(off[p].sum()), count, 0, 0, 0)
-            results[p] = MaxActive(count, w, count, True, st)
+            results[p] = MaxActive(count, count, True, witness=w, stats=st)
             if on_result:
                 on_result(int(p), results[p])
     rest = [int(p) for p in np.flatnonzero(~settled)]

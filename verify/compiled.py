@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from .bnb import HAVE_NUMBA
+from .solvers.cube_bnb import HAVE_NUMBA
 
 log = logging.getLogger("sparsecert")
 _lock = threading.Lock()
@@ -45,18 +45,18 @@ def warm_up() -> float:
 
 
 def _run_kernels() -> None:
-    from .bnb import branch_and_bound
-    from .enumerate import _count_possible
+    from .solvers.cube_bnb import branch_and_bound
+    from .solvers.enumeration import count_possible
     from .integer_form import cube_rows
-    from .propagation import Propagator
-    from .relaxation import float_rows
-    from .search import HAVE_ANNEAL, cube_anneal
+    from .solvers.lp.propagation import Propagator
+    from .solvers.lp.relaxation import float_rows
+    from .solvers.heuristics import HAVE_ANNEAL, cube_anneal
 
     W = np.array([[1.0, -1.0, 0.5], [0.5, 1.0, -1.0]])
     b = np.array([0.25, -0.25])
     rows = cube_rows(W, b, np.arange(2), -1.0, 1.0, 0.0)
     coords = np.arange(3)
-    _count_possible(np.zeros((2, 2)), np.zeros((2, 2)))
+    count_possible(np.zeros((2, 2)), np.zeros((2, 2)))
     branch_and_bound(rows, coords, 0, None)
     for integral in (True, False):
         rel = float_rows(rows, coords, np.zeros(3), np.ones(3), integral)

@@ -19,14 +19,14 @@ from typing import Any, Sequence
 import numpy as np
 
 from sparsecert.sparse_models.network import Network, as_block
-from sparsecert.sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, Polytope, check_domain
-from sparsecert.sparse_models._validate import as_count, as_finite_float
+from sparsecert.sparse_models import MLPBlock, check_domain
+from sparsecert.sparse_models.validation import as_count, as_finite_float
 from sparsecert.sparse_models.activations import Activation
 from sparsecert.sparse_models.errors import DomainError, InvalidArgument, ShapeError, SoundnessError, UnsupportedActivation
 
 from .affine import AffineBuilder, AffineTerm
 from .presolve import unit_ranges
-from .results import Stats
+from .results import Stats, Status
 from .witness import round_into
 
 ENCODABLE = ("relu", "leaky_relu", "step", "identity")
@@ -51,15 +51,31 @@ def _unsupported(act: Activation) -> str:
 
 
 def parts(f: Any) -> tuple[MLPBlock, AffineTerm | None]:
-    """(block, affine skip term or None) of an MLPBlock or a pruned function (``.block`` and ``.linear``)."""
-    if isinstance(f, MLPBlock):
-        return f, None
+    """(block, affine skip term or None) of an MLPBlock or a pruned function (``.block`` and ``.linear``).
+
+    A block's own skip term (a pruned model file) becomes the exact affine part; a block that
+    ends in softmax / log_softmax is refused (its output is not encoded)."""
     if isinstance(f, Network):
-        return as_block(f), None  # a one-hidden-layer Network is its block
+        f = as_block(f)  # a one-hidden-layer Network is its block
+    if isinstance(f, MLPBlock):
+        return _own_parts(f, None)
     block, linear = getattr(f, "block", None), getattr(f, "linear", None)
     if isinstance(block, MLPBlock) and (linear is None or isinstance(linear, AffineTerm)):
-        return block, linear
+        return _own_parts(block, linear)
     raise InvalidArgument(f"expected an MLPBlock or a pruned function (PruneResult), got {type(f).__name__}")
+
+
+def _own_parts(block: MLPBlock, linear: AffineTerm | None) -> tuple[MLPBlock, AffineTerm | None]:
+    if block.output_activation is not None:
+        raise UnsupportedActivation(
+            f"the block ends in {block.output_activation}, which equivalence does not encode; compare the logits"
+            f" instead (Python: block.replace(output_activation=None)): equal logits give equal {block.output_activation}"
+            " outputs")
+    if block.skip is None:
+        return block, linear
+    A, c = block.skip.exact_affine()
+    own = AffineTerm(tuple(tuple(r) for r in A), tuple(c))
+    return block.replace(skip=None), own if linear is None else own.plus(linear)
 
 
 def output_dim(f: Any) -> int:
@@ -167,7 +183,7 @@ def difference(a: Any, b: Any, domain: Any | None) -> _Difference:
             out.linearised += 1
         else:
             remaining.append(u)
-    if remaining and domain is not None and not isinstance(domain, PointSet):
+    if remaining and domain is not None and domain.kind != "points":
         ranges = unit_ranges(MLPBlock(np.array([u.w for u in remaining]), np.array([u.b for u in remaining])),
                              domain, 0.0)
         keep = []
@@ -227,10 +243,10 @@ class Difference:
 
 @dataclass(frozen=True, eq=False)
 class Equivalence:
-    """``verified``: |f_a - f_b| <= tol on the whole domain (proved exactly); ``violated``: see
-    ``difference``; ``unknown``: the solver stopped (timeout) before deciding."""
+    """``status`` (a :class:`Status`) VERIFIED: |f_a - f_b| <= tol on the whole domain (proved exactly);
+    VIOLATED: see ``difference``; UNKNOWN: the solver stopped (timeout) before deciding."""
 
-    status: str
+    status: Status
     tol: float
     difference: Difference | None = None
     reason: str = ""
@@ -239,11 +255,14 @@ class Equivalence:
     units_linearised: int = 0  # units proved affine (always on / off, identity) on the domain
     stats: Stats = field(default_factory=Stats)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", Status(self.status))  # a plain string is accepted
+
     def __bool__(self) -> bool:
-        return self.status == "verified"
+        return self.status is Status.VERIFIED
 
     def as_dict(self) -> dict[str, Any]:
-        out = {"status": self.status, "tol": self.tol, "units_compared": self.units_compared,
+        out = {"status": self.status.value, "tol": self.tol, "units_compared": self.units_compared,
                "units_cancelled": self.units_cancelled, "units_linearised": self.units_linearised}
         if self.reason:
             out["reason"] = self.reason
@@ -318,58 +337,38 @@ class _Search:
                 return self.finish("violated", "sampling", self._report(x, None))
         return None
 
-    def run_solver(self) -> Equivalence:
-        import z3
+    def _encode_domain(self, enc) -> None:
+        """The domain into the solver ``enc``; raises DomainError for an empty polytope."""
+        dom = self.domain
+        if dom.kind == "cube":
+            enc.add_corners(Fraction(dom.lo), Fraction(dom.hi))
+        elif dom.kind in ("box", "ball"):
+            enc.add_box(*dom.exact_bounds())
+        elif dom.kind == "polytope":
+            A, c = dom.constraint_rows()
+            enc.add_rows([[Fraction(float(v)) for v in A[i]] for i in range(A.shape[0])],
+                         [Fraction(float(c[i])) for i in range(A.shape[0])])
+            self.calls += 1
+            if enc.check() == "unsat":
+                raise DomainError("the polytope A x <= c is empty")
 
-        from .z3_helpers import model_fraction, real_vars, z3_fraction
+    def run_solver(self) -> Equivalence:
+        from .backends.z3_equivalence import DifferenceSolver
 
         d, dom = self.d, self.domain
-        n = parts(self.a)[0].n
-        xs = real_vars("x", n)
-        s = z3.Solver()
-        if isinstance(dom, Hypercube):
-            lo, hi = z3_fraction(Fraction(dom.lo)), z3_fraction(Fraction(dom.hi))
-            for x in xs:
-                s.add(z3.Or(x == lo, x == hi))
-        elif isinstance(dom, (Box, LinfBall)):
-            lo_e, hi_e = dom.exact_bounds()
-            for x, lq, hq in zip(xs, lo_e, hi_e):
-                s.add(x >= z3_fraction(lq), x <= z3_fraction(hq))
-        elif isinstance(dom, Polytope):
-            for i in range(dom.A.shape[0]):
-                s.add(_lin([Fraction(float(v)) for v in dom.A[i]], xs, Fraction(0)) <= z3_fraction(Fraction(float(dom.c[i]))))
-            self.calls += 1
-            if s.check() == z3.unsat:
-                raise DomainError("the polytope A x <= c is empty")
+        enc = DifferenceSolver(parts(self.a)[0].n)
+        self._encode_domain(enc)
         if not d.units and d.affine.is_zero:  # every unit cancelled or folded to zero: equal by construction
             return self.finish("verified", "exact simplification")
-        hs = []
-        for r, u in enumerate(d.units):
-            z = _lin([Fraction(float(v)) for v in u.w], xs, Fraction(u.b))
-            h = z3.Real(f"h{r}")
-            if u.act.name == "relu":
-                s.add(h == z3.If(z > 0, z, z3.RealVal(0)))
-            elif u.act.name == "step":
-                s.add(h == z3.If(z > 0, z3.RealVal(1), z3.RealVal(0)))
-            else:  # leaky_relu
-                s.add(h == z3.If(z > 0, z, z3_fraction(Fraction(u.act.alpha)) * z))
-            hs.append(h)
-        outs = []
-        for o in range(d.affine.m):
-            terms = [z3_fraction(u.coeff[o]) * h for u, h in zip(d.units, hs) if u.coeff[o]]
-            outs.append(_lin(list(d.affine.A[o]), xs, d.affine.c[o]) + (z3.Sum(terms) if terms else 0))
-        tol = z3_fraction(self.tol)
-        s.add(z3.Or([z3.Or(e > tol, e < -tol) for e in outs]))
-        ms = self.remaining_ms()
-        if ms is not None:
-            s.set("timeout", ms)
+        units = [(u.act.name, u.act.alpha, [Fraction(float(v)) for v in u.w], Fraction(u.b), u.coeff) for u in d.units]
+        enc.add_difference(units, d.affine.A, d.affine.c, self.tol)
         self.calls += 1
-        res = s.check()
-        if res == z3.unsat:
+        res = enc.check(self.remaining_ms())
+        if res == "unsat":
             return self.finish("verified", "solver")
-        if res != z3.sat:
-            return self.finish("unknown", "solver", reason=f"z3: {s.reason_unknown() or 'unknown'}")
-        point = [model_fraction(s.model(), x) for x in xs]
+        if res != "sat":
+            return self.finish("unknown", "solver", reason=f"z3: {enc.reason_unknown() or 'unknown'}")
+        point = enc.point()
         for _ in range(3):  # push the difference away from tol so rounding to float64 keeps it
             x = round_into(dom, point)
             xq = [Fraction(float(v)) for v in x]
@@ -378,14 +377,9 @@ class _Search:
             vals = _exact_difference(d, point)
             o = int(np.argmax([abs(v) for v in vals]))
             target = max(2 * abs(vals[o]), 2 * self.tol + abs(vals[o]))
-            s.push()
-            s.add(outs[o] > z3_fraction(target) if vals[o] > 0 else outs[o] < -z3_fraction(target))
-            s.set("timeout", min(2000, self.remaining_ms() or 2000))
             self.calls += 1
-            better = s.check() == z3.sat
-            new_point = [model_fraction(s.model(), x) for x in xs] if better else None
-            s.pop()
-            if not better:
+            new_point = enc.point_beyond(o, target, vals[o] > 0, min(2000, self.remaining_ms() or 2000))
+            if new_point is None:
                 break
             point = new_point
         x = round_into(dom, point)
@@ -393,10 +387,10 @@ class _Search:
 
 
 def _sample_points(domain: Any, rng: np.random.Generator, size: int) -> np.ndarray:
-    if isinstance(domain, Hypercube):
+    if domain.kind == "cube":
         return domain.sample(rng, size)
-    if isinstance(domain, (Box, LinfBall)):
-        lo, hi = domain.inner_bounds() if isinstance(domain, LinfBall) else domain.bounds()
+    if domain.kind in ("box", "ball"):
+        lo, hi = domain.inner_bounds()
         inner = domain.sample(rng, size // 2)
         corners = np.where(rng.integers(0, 2, size=(size - size // 2, lo.size)) == 1, hi, lo)
         return np.vstack([inner, corners])
@@ -404,15 +398,6 @@ def _sample_points(domain: Any, rng: np.random.Generator, size: int) -> np.ndarr
         return domain.sample(rng, size)
     except DomainError:  # unbounded or flat polytope: leave it to the solver
         return np.empty((0, domain.dim))
-
-
-def _lin(coeffs: Sequence[Fraction], xs, const: Fraction):
-    import z3
-
-    from .z3_helpers import z3_fraction
-    terms = [z3_fraction(c) * x for c, x in zip(coeffs, xs) if c]
-    expr = z3.Sum(terms) if terms else z3.RealVal(0)
-    return expr + z3_fraction(const) if const else expr
 
 
 def equivalent(a: Any, b: Any, domain: Any, *, tol: float = 0, timeout: float | None = None,
@@ -436,7 +421,7 @@ def equivalent(a: Any, b: Any, domain: Any, *, tol: float = 0, timeout: float | 
     block_a, _ = parts(a)
     check_domain(domain, block_a.n)
     search = _Search(a, b, domain, Fraction(tol_f), timeout)
-    if isinstance(domain, PointSet):
+    if domain.kind == "points":
         return search.run_points()
     found = search.run_sampling(samples, seed) if samples else None
     return found if found is not None else search.run_solver()

@@ -11,7 +11,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from sparsecert.sparse_models._validate import as_count
+from sparsecert.sparse_models.validation import as_count
 from sparsecert.sparse_models.errors import InvalidArgument, MissingDependency
 
 EXECUTORS = ("serial", "processes", "dask")

@@ -1,7 +1,8 @@
 """Say once which optional extra to install when a slower path is taken for want of it.
 
-Without highspy (the ``solvers`` extra) boxes, balls and large cubes go to Z3 alone: the same
-``maxact`` took 30 s and stayed unproved without it, 1.3 s proved with it. Without numba (the
+Without highspy (the ``solvers`` extra) boxes and balls go to Z3 alone and large cubes to the
+compiled branch and bound (numba) or Z3: the same ball ``maxact`` took 30 s and stayed
+unproved without it, 1.3 s proved with it. Without numba (the
 ``fast`` extra) the compiled branch and bound, annealing and counting kernels are not offered.
 """
 
@@ -9,8 +10,8 @@ from __future__ import annotations
 
 import logging
 
-from .bnb import HAVE_NUMBA
-from .lp_bnb import HAVE_HIGHS
+from .solvers.cube_bnb import HAVE_NUMBA
+from .backends.highs import HAVE_HIGHS
 
 log = logging.getLogger("sparsecert")
 _said = False

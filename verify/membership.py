@@ -1,4 +1,4 @@
-"""is_member: is a block in the class H(n, s, k) of THEORY.md §0/§1, with optional norm bounds?
+"""is_member: is a block in the class H(n, s, k) of docs/theory.md §0/§1, with optional norm bounds?
 
 H(n, s, k): width-s networks f(x) = sum_i a_i sigma(w_i . x + b_i) on n inputs, sigma relu or
 step, with at most k active units at every point of the domain; norm bounds |a_i| <= B_a
@@ -15,31 +15,34 @@ from typing import Any
 
 import numpy as np
 
-from sparsecert.sparse_models.network import as_block
+from sparsecert.sparse_models.network import output_block
 from sparsecert.sparse_models import MLPBlock, check_domain
-from sparsecert.sparse_models._validate import as_count, as_finite_float
+from sparsecert.sparse_models.validation import as_count, as_finite_float
 from sparsecert.sparse_models.errors import InvalidArgument
 
 from .api import check_sparsity
-from .results import Unknown, Verified, Violated
+from .results import Status, Unknown, Verified, Violated
 
 CLASS_ACTIVATIONS = ("relu", "step")
 
 
 @dataclass(frozen=True, eq=False)
 class Condition:
-    """One membership condition: ``status`` is verified / violated / unknown."""
+    """One membership condition: ``status`` is a :class:`Status` (a plain string is accepted)."""
 
     name: str
-    status: str
+    status: Status
     detail: str
     unit: int | None = None  # the unit that breaks a per-unit condition
     value: Any = None  # the measured quantity (exact where it is a norm)
     bound: Any = None
     sparsity: Verified | Violated | Unknown | None = None  # the full sparsity result (witness input)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", Status(self.status))
+
     def as_dict(self) -> dict[str, Any]:
-        out = {"name": self.name, "status": self.status, "detail": self.detail}
+        out = {"name": self.name, "status": self.status.value, "detail": self.detail}
         if self.unit is not None:
             out["unit"] = self.unit
         if self.value is not None:
@@ -53,14 +56,17 @@ class Condition:
 
 @dataclass(frozen=True, eq=False)
 class Membership:
-    """Overall verdict (violated if any condition is, else unknown if any is, else verified)."""
+    """Overall verdict, a :class:`Status`: violated if any condition is, else unknown if any is, else verified."""
 
-    status: str
+    status: Status
     conditions: tuple[Condition, ...]
     notes: tuple[str, ...] = field(default=())
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", Status(self.status))
+
     def __bool__(self) -> bool:
-        return self.status == "verified"
+        return self.status is Status.VERIFIED
 
     def condition(self, name: str) -> Condition:
         for c in self.conditions:
@@ -69,7 +75,8 @@ class Membership:
         raise KeyError(name)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "conditions": [c.as_dict() for c in self.conditions], "notes": list(self.notes)}
+        return {"status": self.status.value, "conditions": [c.as_dict() for c in self.conditions],
+                "notes": list(self.notes)}
 
 
 def _bound(name: str, value: Any) -> float | None:
@@ -100,7 +107,7 @@ def is_member(block: MLPBlock, n: int, s: int, k: int, domain: Any, *, weight_bo
               bias_bound: float | None = None, output_bound: float | None = None, tau: float = 0.0,
               timeout: float | None = None) -> Membership:
     """Check every condition of H(n, s, k) (and the given norm bounds) for ``block`` on ``domain``."""
-    block = as_block(block)  # a one-hidden-layer Network is its block
+    block = output_block(block, "is_member (the class H(n, s, k) of sums of units)")  # a 1-hidden-layer Network is its block
     n = as_count("n", n, low=1)
     s = as_count("s", s, low=1)
     k = as_count("k", k, low=0)
@@ -139,7 +146,7 @@ def is_member(block: MLPBlock, n: int, s: int, k: int, domain: Any, *, weight_bo
         res = check_sparsity(block, min(k, block.s), domain, tau=tau, timeout=timeout)
         if isinstance(res, Verified):
             conds.append(Condition("sparsity", "verified", f"at most {k} units active at once (proved bound"
-                                   f" {res.upper_bound})", None, res.upper_bound, k, res))
+                                   f" {res.upper})", None, res.upper, k, res))
         elif isinstance(res, Violated):
             conds.append(Condition("sparsity", "violated", f"{res.witness.count} > {k} units active at the witness input",
                                    None, res.witness.count, k, res))
@@ -148,6 +155,4 @@ def is_member(block: MLPBlock, n: int, s: int, k: int, domain: Any, *, weight_bo
                                    None, None, k, res))
     else:
         conds.append(Condition("sparsity", "unknown", "not checked: the block's input dimension differs from n", None, None, k))
-    statuses = {c.status for c in conds}
-    status = "violated" if "violated" in statuses else ("unknown" if "unknown" in statuses else "verified")
-    return Membership(status, tuple(conds), tuple(notes))
+    return Membership(Status.combine(c.status for c in conds), tuple(conds), tuple(notes))

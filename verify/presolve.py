@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from sparsecert.sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, Polytope, check_domain
+from sparsecert.sparse_models import MLPBlock, Polytope, check_domain
 from sparsecert.sparse_models.errors import DomainError
 from sparsecert.sparse_models.exact import nearest_float, rounding_margin
 
@@ -77,39 +77,22 @@ def box_ranges(W: np.ndarray, b: np.ndarray, lo_f: np.ndarray, hi_f: np.ndarray,
 
 
 def _polytope_ranges(block: MLPBlock, domain: Polytope, tau: float) -> UnitRanges:
-    import z3
+    from .backends.z3_presolve import PolytopeExtremes
 
-    from .z3_helpers import rational_linear, real_vars, value_fraction, z3_fraction
-
-    x = real_vars("x", domain.dim)
-    base = []
-    for i in range(domain.A.shape[0]):
-        base.append(rational_linear(domain.A[i], x) <= z3_fraction(Fraction(float(domain.c[i]))))
-    check = z3.Solver()
-    check.add(*base)
-    if check.check() == z3.unsat:
+    poly = PolytopeExtremes(domain.A, domain.c, domain.dim)
+    if poly.empty():
         raise DomainError("the polytope A x <= c is empty")
     s = block.s
     lower, upper = np.empty(s), np.empty(s)
     off, on = np.zeros(s, bool), np.zeros(s, bool)
     t = Fraction(float(tau))
     for i in range(s):
-        zi = rational_linear(block.W1[i], x) + z3_fraction(Fraction(float(block.b1[i])))
-        for sense in ("max", "min"):
-            opt = z3.Optimize()
-            opt.add(*base)
-            h = opt.maximize(zi) if sense == "max" else opt.minimize(zi)
-            # an answer other than sat leaves the unit undecided (sound); a numeral is the exact
-            # optimum (IntNumRef when integer-valued, RatNumRef otherwise), anything else (oo) unbounded
-            val = None
-            if opt.check() == z3.sat:
-                val = value_fraction(opt.upper(h) if sense == "max" else opt.lower(h))
-            if sense == "max":
-                upper[i] = np.inf if val is None else nearest_float(val)
-                off[i] = val is not None and val <= t
-            else:
-                lower[i] = -np.inf if val is None else nearest_float(val)
-                on[i] = val is not None and val > t
+        # a side without an answer (None) leaves the unit undecided that way: sound
+        lo_v, hi_v = poly.extremes(block.W1[i], block.b1[i])
+        upper[i] = np.inf if hi_v is None else nearest_float(hi_v)
+        off[i] = hi_v is not None and hi_v <= t
+        lower[i] = -np.inf if lo_v is None else nearest_float(lo_v)
+        on[i] = lo_v is not None and lo_v > t
     return UnitRanges(lower, upper, off, on)
 
 
@@ -117,19 +100,11 @@ def unit_ranges(block: MLPBlock, domain, tau: float = 0.0) -> UnitRanges:
     """Exact classification of every unit over ``domain``."""
     check_domain(domain, block.n)
     W, b = block.W1, block.b1
-    if isinstance(domain, Hypercube):
-        lo_f, hi_f = domain.bounds()
-        lo_e = [Fraction(domain.lo)] * domain.n
-        hi_e = [Fraction(domain.hi)] * domain.n
-        return box_ranges(W, b, lo_f, hi_f, lo_e, hi_e, tau)
-    if isinstance(domain, Box):
+    if domain.kind in ("cube", "box", "ball"):  # closed forms over the domain's box
         lo_e, hi_e = domain.exact_bounds()
-        return box_ranges(W, b, domain.lower, domain.upper, lo_e, hi_e, tau)
-    if isinstance(domain, LinfBall):
-        lo_e, hi_e = domain.exact_bounds()
-        lo_f, hi_f = domain.bounds()
+        lo_f, hi_f = domain.outer_bounds()
         return box_ranges(W, b, lo_f, hi_f, lo_e, hi_e, tau)
-    if isinstance(domain, PointSet):
+    if domain.kind == "points":
         off = np.ones(block.s, bool)
         on = np.ones(block.s, bool)
         lower = np.full(block.s, np.inf)
@@ -142,6 +117,6 @@ def unit_ranges(block: MLPBlock, domain, tau: float = 0.0) -> UnitRanges:
             lower = np.minimum(lower, Z.min(axis=0))
             upper = np.maximum(upper, Z.max(axis=0))
         return UnitRanges(lower, upper, off, on)
-    if isinstance(domain, Polytope):
+    if domain.kind == "polytope":
         return _polytope_ranges(block, domain, tau)
     raise DomainError(f"no presolve for domain {domain!r}")  # pragma: no cover

@@ -4,15 +4,67 @@
 ``max_active`` gives :class:`MaxActive`. Each carries :class:`Stats`. Witnesses are
 float64 inputs that were re-evaluated by the network itself; ``exact_witness`` keeps
 the solver's rational point when rounding it to float64 could matter.
+
+One vocabulary for every public answer (``check_sparsity``, ``max_active``, ``equivalent``,
+``is_member``, ``sparsify``, ``synthesize``, ``prune``, ``certify_balls``, the deep-network
+functions): each result has ``status``, a :class:`Status` (VERIFIED / VIOLATED / UNKNOWN), and
+proved bounds on the max-active number are always called ``lower`` and ``upper``. The CLI maps
+each status to one exit code (``verify/cli/exit_codes.py``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import enum
+from dataclasses import KW_ONLY, dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, ClassVar, Iterable
 
 import numpy as np
+
+
+def _short_x(x: Any, head: int = 3) -> str:
+    """A point for a repr: all of it when it has at most ``head`` coordinates, else the first few and its length."""
+    arr = np.asarray(x, dtype=np.float64).ravel()
+    shown = ", ".join(f"{float(v):.4g}" for v in arr[:head])
+    return f"[{shown}]" if arr.size <= head else f"[{shown}, ... ({arr.size} values)]"
+
+
+def _short_units(units: tuple[int, ...], head: int = 8) -> str:
+    if len(units) <= head:
+        return repr(tuple(units))
+    return "(" + ", ".join(map(str, units[:head])) + f", ... ({len(units)} in all))"
+
+
+def _short_stats(stats: "Stats") -> str:
+    bits = [f"method={stats.method!r}"] if stats.method else []
+    if stats.time_s:
+        bits.append(f"time={stats.time_s:.3g} s")
+    return "".join(", " + b for b in bits)
+
+
+class Status(str, enum.Enum):
+    """The answer to a yes/no question, three-valued.
+
+    A ``str`` enum: ``res.status == "verified"`` holds, ``str(res.status)`` and f-strings give
+    the plain value, and JSON writes the same strings as before the enum existed.
+    """
+
+    VERIFIED = "verified"  # the claim is proved on the whole domain
+    VIOLATED = "violated"  # refuted, by a witness re-checked exactly (or by a proof of impossibility)
+    UNKNOWN = "unknown"  # undecided (timeout, limits, interrupt): only the bounds reported are proved
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:  # the same on every Python (3.11 and 3.12 format enums differently)
+        return format(self.value, spec)
+
+    @classmethod
+    def combine(cls, statuses: Iterable["Status | str"]) -> "Status":
+        """The status of a conjunction: VIOLATED if any part is, else UNKNOWN if any is, else VERIFIED
+        (VERIFIED for no parts)."""
+        seen = {cls(s) for s in statuses}
+        return cls.VIOLATED if cls.VIOLATED in seen else (cls.UNKNOWN if cls.UNKNOWN in seen else cls.VERIFIED)
 
 
 @dataclass(frozen=True)
@@ -29,6 +81,7 @@ class Stats:
     solver_calls: int = 0
     exact_rechecks: int = 0
     notes: tuple[str, ...] = ()
+    solvers: tuple[str, ...] = ()  # the solvers that actually ran, in order of first use (empty: not recorded)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -36,6 +89,7 @@ class Stats:
             "units_total": self.units_total, "units_fixed_off": self.units_fixed_off,
             "units_fixed_on": self.units_fixed_on, "units_undecided": self.units_undecided,
             "solver_calls": self.solver_calls, "exact_rechecks": self.exact_rechecks, "notes": list(self.notes),
+            "solvers": list(self.solvers),
         }
 
 
@@ -61,6 +115,12 @@ class Witness:
     def float_agrees(self) -> bool:
         return self.active_units == self.float_active_units
 
+    def __repr__(self) -> str:  # short: the whole x is in .x
+        extra = f", borderline={_short_units(self.borderline)}" if self.borderline else ""
+        extra += "" if self.float_agrees else f", float_count={self.float_count}"
+        extra += "" if self.exact_x is None else ", exact_x=<rational>"
+        return f"Witness(count={self.count}, active_units={_short_units(self.active_units)}, x={_short_x(self.x)}{extra})"
+
     def as_dict(self) -> dict[str, Any]:
         out = {"witness": self.x.tolist(), "active_units": list(self.active_units),
                "float_active_count": self.float_count, "borderline_units": list(self.borderline)}
@@ -71,18 +131,26 @@ class Witness:
 
 @dataclass(frozen=True, eq=False)
 class Verified:
-    """Proved: at most ``k`` units are active at once on the whole domain."""
+    """Proved: at most ``k`` units are active at once on the whole domain (at most ``upper`` <= k)."""
 
     k: int
-    upper_bound: int  # the proved bound (<= k)
+    upper: int  # the proved bound on the max-active number (<= k)
     stats: Stats = field(default_factory=Stats)
-    status = "verified"
+    status: ClassVar[Status] = Status.VERIFIED
+
+    @property
+    def upper_bound(self) -> int:
+        """Alias of :attr:`upper` (the name before the result vocabulary was unified)."""
+        return self.upper
 
     def __bool__(self) -> bool:
         return True
 
+    def __repr__(self) -> str:
+        return f"Verified(k={self.k}, upper={self.upper}, status={self.status.value}{_short_stats(self.stats)})"
+
     def as_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "k": self.k, "upper_bound": self.upper_bound, "witness": None,
+        return {"status": self.status.value, "k": self.k, "upper_bound": self.upper, "witness": None,
                 "active_units": None, "stats": self.stats.as_dict()}
 
 
@@ -93,17 +161,27 @@ class Violated:
     k: int
     witness: Witness
     stats: Stats = field(default_factory=Stats)
-    status = "violated"
+    status: ClassVar[Status] = Status.VIOLATED
 
     @property
     def active_units(self) -> tuple[int, ...]:
         return self.witness.active_units
 
+    @property
+    def lower(self) -> int:
+        """A proved lower bound on the max-active number: the witness's count (> k)."""
+        return self.witness.count
+
     def __bool__(self) -> bool:
         return False
 
+    def __repr__(self) -> str:  # short: the witness point is in .witness.x
+        w = self.witness
+        return (f"Violated(k={self.k}, count={w.count}, status={self.status.value},"
+                f" active_units={_short_units(w.active_units)}, x={_short_x(w.x)}{_short_stats(self.stats)})")
+
     def as_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "k": self.k, **self.witness.as_dict(), "stats": self.stats.as_dict()}
+        return {"status": self.status.value, "k": self.k, **self.witness.as_dict(), "stats": self.stats.as_dict()}
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,14 +194,19 @@ class Unknown:
     reason: str
     witness: Witness | None = None
     stats: Stats = field(default_factory=Stats)
-    status = "unknown"
+    status: ClassVar[Status] = Status.UNKNOWN
 
     def __bool__(self) -> bool:
         return False
 
+    def __repr__(self) -> str:
+        w = "" if self.witness is None else f", witness={self.witness!r}"
+        return (f"Unknown(k={self.k}, lower={self.lower}, upper={self.upper}, status={self.status.value},"
+                f" reason={self.reason!r}{w}{_short_stats(self.stats)})")
+
     def as_dict(self) -> dict[str, Any]:
-        out = {"status": self.status, "k": self.k, "lower": self.lower, "upper": self.upper, "reason": self.reason,
-               "witness": None, "active_units": None}
+        out = {"status": self.status.value, "k": self.k, "lower": self.lower, "upper": self.upper,
+               "reason": self.reason, "witness": None, "active_units": None}
         if self.witness is not None:
             out.update(self.witness.as_dict())
         out["stats"] = self.stats.as_dict()
@@ -134,30 +217,62 @@ class Unknown:
 class MaxActive:
     """The largest number of simultaneously active units: proved ``optimal`` or bracketed.
 
-    ``value`` (= ``lower``) is attained at ``witness``; ``upper_bound`` is proved.
+    ``lower`` is attained at ``witness`` (None when no point was recorded);
+    ``upper`` is proved; ``optimal`` means ``lower == upper``, the max is proved.
+    ``status`` is VERIFIED when the max is proved (``optimal``) and UNKNOWN when it is only
+    bracketed, ``lower <= max <= upper`` (a max-active question is never VIOLATED).
+
+    ``MaxActive(lower, upper, optimal, *, witness=None, stats=Stats(), reason="")``: the
+    witness, stats and reason are keyword-only. ``value`` (= ``lower``) and ``upper_bound``
+    (= ``upper``) are read-only aliases kept for code written before the names were unified.
     """
 
-    value: int
-    witness: Witness | None
-    upper_bound: int
+    lower: int
+    upper: int
     optimal: bool
+    _: KW_ONLY
+    witness: Witness | None = None
     stats: Stats = field(default_factory=Stats)
     reason: str = ""
 
-    @property
-    def lower(self) -> int:
-        return self.value
+    def __post_init__(self) -> None:
+        # catches a call in the old order MaxActive(value, witness, upper_bound, optimal, ...)
+        for name in ("lower", "upper"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+                raise TypeError(f"MaxActive {name} must be a count, got {type(v).__name__}"
+                                " (the signature is MaxActive(lower, upper, optimal, *, witness, stats, reason))")
+        if self.witness is not None and not isinstance(self.witness, Witness):
+            raise TypeError(f"MaxActive witness must be a Witness or None, got {type(self.witness).__name__}")
 
     @property
-    def upper(self) -> int:
-        return self.upper_bound
+    def value(self) -> int:
+        """Alias of :attr:`lower` (the name before the result vocabulary was unified)."""
+        return self.lower
+
+    @property
+    def upper_bound(self) -> int:
+        """Alias of :attr:`upper` (the name before the result vocabulary was unified)."""
+        return self.upper
+
+    @property
+    def status(self) -> Status:
+        """VERIFIED when the max is proved (``optimal``), UNKNOWN when only bracketed."""
+        return Status.VERIFIED if self.optimal else Status.UNKNOWN
 
     @property
     def active_units(self) -> tuple[int, ...]:
         return () if self.witness is None else self.witness.active_units
 
+    def __repr__(self) -> str:  # short: the witness point is in .witness.x
+        w = "" if self.witness is None else (f", active_units={_short_units(self.witness.active_units)},"
+                                             f" x={_short_x(self.witness.x)}")
+        reason = f", reason={self.reason!r}" if self.reason else ""
+        return (f"MaxActive(lower={self.lower}, upper={self.upper}, optimal={self.optimal}, status={self.status.value}"
+                f"{w}{reason}{_short_stats(self.stats)})")
+
     def as_dict(self) -> dict[str, Any]:
-        out = {"max_active": self.value, "optimal": self.optimal, "lower": self.value, "upper": self.upper_bound}
+        out = {"max_active": self.lower, "optimal": self.optimal, "lower": self.lower, "upper": self.upper}
         if self.witness is not None:
             out.update(self.witness.as_dict())
         else:

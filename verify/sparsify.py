@@ -18,13 +18,13 @@ from typing import Any
 import numpy as np
 
 from sparsecert.sparse_models.network import as_block
-from sparsecert.sparse_models import Hypercube, LinfBall, MLPBlock, PointSet, Polytope, check_domain
-from sparsecert.sparse_models._validate import as_count, as_finite_float
+from sparsecert.sparse_models import MLPBlock, check_domain
+from sparsecert.sparse_models.validation import as_count, as_finite_float
 from sparsecert.sparse_models.errors import InvalidArgument
 
 from .api import check_sparsity
 from .presolve import unit_ranges
-from .results import Stats, Unknown, Verified, Violated
+from .results import Stats, Status, Unknown, Verified, Violated
 from .witness import witness_at
 
 
@@ -47,7 +47,7 @@ class FunctionChange:
 class SparsifyResult:
     """``shift`` (t) is proved to give a k-sparse block; ``smaller_shift`` is proved not to (None when t = 0)."""
 
-    status: str  # "verified", or "unknown" when a solver call timed out (then ``shift`` is the best proved one)
+    status: Status  # VERIFIED, or UNKNOWN when a solver call timed out (then ``shift`` is the best proved one)
     k: int
     per_unit: bool
     shift: float
@@ -61,11 +61,14 @@ class SparsifyResult:
     checks: int
     notes: tuple[str, ...] = field(default=())
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", Status(self.status))  # a plain string is accepted
+
     def __bool__(self) -> bool:
-        return self.status == "verified"
+        return self.status is Status.VERIFIED
 
     def as_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "k": self.k, "per_unit": self.per_unit, "shift": self.shift,
+        return {"status": self.status.value, "k": self.k, "per_unit": self.per_unit, "shift": self.shift,
                 "shifts": self.shifts.tolist(),
                 "direction": self.direction.tolist(), "smaller_shift": self.smaller_shift,
                 "proof": None if self.proof is None else self.proof.as_dict(),
@@ -75,9 +78,9 @@ class SparsifyResult:
 
 
 def _sample(domain: Any, size: int, seed: int) -> np.ndarray:
-    if isinstance(domain, PointSet) and domain.size <= size:
+    if domain.kind == "points" and domain.size <= size:
         return domain.X
-    if isinstance(domain, Hypercube) and domain.size <= size:
+    if domain.kind == "cube" and domain.size <= size:
         return np.concatenate([X for _, X in domain.chunks()])
     return domain.sample(seed, size)
 
@@ -136,18 +139,16 @@ class _Bisection:
     def polish(self, x: np.ndarray) -> np.ndarray | None:
         """Move x within a box / ball / polytope to raise the (k+1)-th largest threshold: a few LPs over the
         current top k+1 units (scipy; a heuristic for the lower end, every use is re-checked exactly)."""
-        if isinstance(self.domain, (Hypercube, PointSet)):
+        if not self.domain.is_continuous:
             return None
         try:
             from scipy.optimize import linprog
         except ImportError:  # pragma: no cover - scipy comes with the solvers extra
             return None
         d, n = self.domain, self.block.n
-        if isinstance(d, Polytope):
-            bounds, A_dom, c_dom = [(None, None)] * n, d.A, d.c
-        else:
-            lo, hi = d.inner_bounds() if isinstance(d, LinfBall) else d.bounds()
-            bounds, A_dom, c_dom = list(zip(lo, hi)), np.zeros((0, n)), np.zeros(0)
+        A_dom, c_dom = d.constraint_rows()
+        inner = d.inner_bounds()  # None for a polytope: its rows are the whole domain
+        bounds = [(None, None)] * n if inner is None else list(zip(*inner))
         best, best_v = None, float(np.sort(self.thresholds(x))[::-1][self.k])
         for _ in range(4):
             S = np.argsort(-self.thresholds(x))[: self.k + 1]
@@ -162,7 +163,7 @@ class _Bisection:
             if res.status != 0:
                 break
             x = res.x[:n]
-            if not isinstance(d, Polytope):
+            if inner is not None:
                 x = np.clip(x, [lo_ for lo_, _ in bounds], [hi_ for _, hi_ in bounds])
             v = float(np.sort(self.thresholds(x))[::-1][self.k])
             if not v > best_v * (1 + 1e-12) + 1e-300 or not d.contains(x):
@@ -205,7 +206,7 @@ def sparsify(block: MLPBlock, k: int, domain: Any, *, per_unit: bool = False, ta
     first = bis.check(0.0)
     if isinstance(first, Verified):
         notes.append(f"the block is already {k}-sparse on the domain: no shift is needed")
-        return SparsifyResult("verified", k, per_unit, 0.0, np.zeros(block.s), r, block, first, None, None,
+        return SparsifyResult(Status.VERIFIED, k, per_unit, 0.0, np.zeros(block.s), r, block, first, None, None,
                               function_change(block, block, domain, samples=samples, seed=seed, tau=tau), bis.checks,
                               tuple(notes))
     if isinstance(first, Unknown):
@@ -223,7 +224,7 @@ def sparsify(block: MLPBlock, k: int, domain: Any, *, per_unit: bool = False, ta
             return _unknown(block, k, per_unit, bis, "timeout while proving the upper end", notes)
         lo, lo_proof = bis.last_violating(hi, res)
         hi = lo + 2 * (hi - lo) + max(abs(lo), 1.0) * rtol
-    status = "verified"
+    status = Status.VERIFIED
     probe = True  # after a violation, first try just above the (polished) witness: often already the optimum
     while hi - lo > rtol * max(abs(hi), 1e-300) and np.nextafter(lo, np.inf) < hi:
         mid = lo + (hi - lo) / 2
@@ -237,7 +238,7 @@ def sparsify(block: MLPBlock, k: int, domain: Any, *, per_unit: bool = False, ta
             lo, lo_proof = bis.last_violating(mid, res)
             probe = not probe
         else:
-            status = "unknown"
+            status = Status.UNKNOWN
             notes.append(f"timeout during bisection: the smallest shift lies in ({lo!r}, {hi!r}]")
             break
     new = bis.at(hi)
@@ -248,5 +249,5 @@ def sparsify(block: MLPBlock, k: int, domain: Any, *, per_unit: bool = False, ta
 
 def _unknown(block, k, per_unit, bis, reason, notes) -> SparsifyResult:
     notes.append(reason)
-    return SparsifyResult("unknown", k, per_unit, float("nan"), np.full(block.s, np.nan), bis.r, block, None, None, None,
-                          None, bis.checks, tuple(notes))
+    return SparsifyResult(Status.UNKNOWN, k, per_unit, float("nan"), np.full(block.s, np.nan), bis.r, block, None, None,
+                          None, None, bis.checks, tuple(notes))

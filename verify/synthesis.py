@@ -1,9 +1,9 @@
 """synthesize: a narrow k-sparse network computing a given Boolean function, or a proof that none exists.
 
-The function is a ±1 truth table on {-1,1}^t in THEORY.md §1 order (row r has
+The function is a ±1 truth table on {-1,1}^t in docs/theory.md §1 order (row r has
 x_j = 1 - 2 bit_j(r)). Z3 searches integer first-layer weights, biases and output weights in
 [-R, R] (R = ``weight_range``) for a width-w network f(x) = sum_i a_i sigma(w_i . x + b_i),
-sigma relu or step, no output bias (the class H of THEORY.md §1), such that f equals the
+sigma relu or step, no output bias (the class H of docs/theory.md §1), such that f equals the
 table at every point and at most k units are active at every point. Widths are tried
 from 1 up, so the first one found is the narrowest within the range; UNSAT at s_max
 proves that no network of width <= s_max exists in the range (a narrower network pads
@@ -19,13 +19,14 @@ from typing import Any, Sequence
 import numpy as np
 
 from sparsecert.sparse_models import MLPBlock
-from sparsecert.sparse_models._validate import as_count, as_finite_float
+from sparsecert.sparse_models.validation import as_count, as_finite_float
 from sparsecert.sparse_models.constructions import sign_patterns
 from sparsecert.sparse_models.errors import InvalidArgument, ShapeError, SoundnessError
 
-from .results import Stats
+from .results import Stats, Status
 
 ACTIVATIONS = ("relu", "step")
+OUTCOMES = {"found": Status.VERIFIED, "none": Status.VIOLATED, "unknown": Status.UNKNOWN}  # Synthesis.status
 NAMED = ("and", "or", "majority", "parity", "dictator")
 
 
@@ -53,11 +54,17 @@ def truth_table(name: str, t: int) -> tuple[int, ...]:
 
 @dataclass(frozen=True, eq=False)
 class Synthesis:
-    """``found``: ``block`` computes the table with at most k active units (checked at every point);
-    ``none``: proved that no network of width <= s_max with weights in range exists;
-    ``unknown``: the solver stopped first (``widths_ruled_out`` are still proved)."""
+    """``outcome`` ``found``: ``block`` computes the table with at most k active units (checked at
+    every point); ``none``: proved that no network of width <= s_max with weights in range exists;
+    ``unknown``: the solver stopped first (``widths_ruled_out`` are still proved).
 
-    status: str
+    ``status`` reads the outcome as the answer to "does such a network exist?":
+    found = VERIFIED (a network was found and re-checked exactly), none = VIOLATED (proved that
+    none exists), unknown = UNKNOWN; it is what the CLI's exit code follows (0, 1, 3). JSON
+    keeps writing the outcome word under ``"status"`` (found / none / unknown).
+    """
+
+    outcome: str  # found | none | unknown
     truth_table: tuple[int, ...]
     k: int
     s_max: int
@@ -69,15 +76,24 @@ class Synthesis:
     reason: str = ""
     stats: Stats = field(default_factory=Stats)
 
+    def __post_init__(self) -> None:
+        if self.outcome not in OUTCOMES:
+            raise InvalidArgument(f"Synthesis outcome must be one of {tuple(OUTCOMES)}, got {self.outcome!r}")
+
+    @property
+    def status(self) -> Status:
+        """found = VERIFIED, none = VIOLATED, unknown = UNKNOWN (see the class doc)."""
+        return OUTCOMES[self.outcome]
+
     @property
     def width(self) -> int | None:
         return None if self.block is None else self.block.s
 
     def __bool__(self) -> bool:
-        return self.status == "found"
+        return self.outcome == "found"
 
     def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"status": self.status, "truth_table": list(self.truth_table), "k": self.k,
+        out: dict[str, Any] = {"status": self.outcome, "truth_table": list(self.truth_table), "k": self.k,
                                "s_max": self.s_max, "weight_range": self.weight_range, "activation": self.activation,
                                "width": self.width, "widths_ruled_out": list(self.widths_ruled_out),
                                "max_active": self.max_active}
@@ -119,38 +135,9 @@ class _Solver:
         self.X = sign_patterns(t).astype(int)
 
     def solve(self, width: int, timeout_ms: int | None):
-        import z3
+        from .backends.z3_synthesis import solve_width
 
-        R = self.R
-        W = [[z3.Int(f"w{i}_{j}") for j in range(self.t)] for i in range(width)]
-        b = [z3.Int(f"b{i}") for i in range(width)]
-        a = [z3.Int(f"a{i}") for i in range(width)]
-        s = z3.Solver()
-        for v in [x for row in W for x in row] + b + a:
-            s.add(v >= -R, v <= R)
-        for i in range(width - 1):  # units are interchangeable: order them by bias (sound symmetry breaking)
-            s.add(b[i] >= b[i + 1])
-        for p, x in enumerate(self.X):
-            zs = [z3.Sum([int(x[j]) * W[i][j] for j in range(self.t)]) + b[i] for i in range(width)]
-            act = [z > 0 for z in zs]
-            if self.activation == "step":
-                out = z3.Sum([z3.If(act[i], a[i], 0) for i in range(width)])
-            else:  # a_i * relu(z_i), linear by cases on the integer a_i
-                out = z3.Sum([z3.If(z3.And(act[i], a[i] == v), v * zs[i], 0)
-                              for i in range(width) for v in range(-R, R + 1) if v])
-            s.add(out == self.y[p])
-            s.add(z3.Sum([z3.If(c, 1, 0) for c in act]) <= self.k)
-        if timeout_ms is not None:
-            s.set("timeout", timeout_ms)
-        res = s.check()
-        if res == z3.sat:
-            m = s.model()
-            val = lambda v: m.eval(v, model_completion=True).as_long()  # noqa: E731
-            return "sat", (np.array([[val(v) for v in row] for row in W]), np.array([val(v) for v in b]),
-                           np.array([val(v) for v in a]))
-        if res == z3.unsat:
-            return "unsat", None
-        return "unknown", s.reason_unknown()
+        return solve_width(self.X, self.y, self.k, self.R, self.activation, width, timeout_ms)
 
 
 def synthesize(truth_table: Sequence, k: int, s_max: int, *, weight_range: int, activation: str = "relu",

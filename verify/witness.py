@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from sparsecert.sparse_models import Box, LinfBall, MLPBlock
+from sparsecert.sparse_models import MLPBlock
 from sparsecert.sparse_models.exact import exact_pre_activations, nearest_float
 
 from .exact_eval import borderline_units, exact_active_mask
@@ -37,7 +37,7 @@ def nearest_inside(q: Fraction, lo: Fraction, hi: Fraction) -> float:
 def round_into(domain, point: Sequence[Fraction]) -> np.ndarray:
     """Round a rational point of the domain to a nearby float64 point: kept inside the bounds of a
     box or ball; nearest otherwise (cube vertices are floats already; polytopes are re-checked)."""
-    if isinstance(domain, (Box, LinfBall)):
+    if domain.kind in ("box", "ball"):
         lo, hi = domain.exact_bounds()
         return np.array([nearest_inside(q, a, b) for q, a, b in zip(point, lo, hi)])
     # nearest, saturated to the finite range: past it no float fits, and the exact point is kept

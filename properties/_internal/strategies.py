@@ -8,6 +8,7 @@ small integer weights, the plain (non-degenerate) unit kind first.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -16,12 +17,12 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument as HypothesisInvalidArgument
 from hypothesis.strategies import SearchStrategy
 
-from sparsecert.sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, Polytope, junta_block, planted_sparse
+from sparsecert.sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, junta_block, planted_sparse
 from sparsecert.sparse_models.activations import Activation
 from sparsecert.sparse_models.errors import InvalidArgument as SparsecertInvalidArgument
 from sparsecert.sparse_models.errors import SparsecertError
 
-from . import codegen
+from . import codegen, profiles
 
 MAX_N = 24       # inputs: exact verification on the cube stays practical below this
 MAX_S = 256      # hidden units
@@ -205,7 +206,7 @@ def sparse_blocks(n: int | None = None, s: int | None = None, k: int = 2, *,
 def juntas(n: int | None = None, t: int | None = None, *, max_n: int = 8, max_t: int = 3,
            values: Sequence[float] = (-1.0, 1.0), activation: "str | SearchStrategy[str]" = "relu",
            ) -> SearchStrategy[MLPBlock]:
-    """t-juntas g(x_S) as 1-sparse blocks of width 2^t (THEORY §5, D1), table entries from ``values``."""
+    """t-juntas g(x_S) as 1-sparse blocks of width 2^t (docs/theory.md §5, D1), table entries from ``values``."""
     if t is not None:
         _count("t", t, 0, 10)
     _count("max_t", max_t, 0, 10)
@@ -249,16 +250,17 @@ def domains(n: int, *, kinds: Sequence[str] = DOMAIN_KINDS) -> SearchStrategy[An
 
 def points(domain: Any) -> SearchStrategy[np.ndarray]:
     """Points of ``domain`` (a float64 array of shape (n,)). Cube points shrink towards all-hi."""
-    if isinstance(domain, Hypercube):
+    kind = getattr(domain, "kind", None)  # anything else gets the error below
+    if kind == "cube":
         return st.lists(st.booleans(), min_size=domain.n, max_size=domain.n).map(
             lambda bits: np.where(np.array(bits, dtype=bool), domain.lo, domain.hi).astype(np.float64))
-    if isinstance(domain, PointSet):
+    if kind == "points":
         return st.integers(0, domain.size - 1).map(lambda i: domain.X[i].copy())
-    if isinstance(domain, (Box, LinfBall)):
-        lo, hi = domain.bounds() if isinstance(domain, Box) else domain.inner_bounds()
+    if kind in ("box", "ball"):
+        lo, hi = domain.inner_bounds()
         coords = [st.floats(float(a), float(b), allow_nan=False, allow_infinity=False) for a, b in zip(lo, hi)]
         return st.tuples(*coords).map(lambda xs: np.array(xs, dtype=np.float64))
-    if isinstance(domain, Polytope):
+    if kind == "polytope":
         raise StrategyArgumentError("points(Polytope) is not supported: a polytope may be empty or thin; draw from"
                                     " a Box around it and filter with domain.contains, or use domain.sample")
     raise StrategyArgumentError(f"points needs a sparsecert domain (Hypercube, Box, LinfBall, PointSet),"
@@ -319,3 +321,21 @@ def labelled_samples(block: "MLPBlock | SearchStrategy[MLPBlock]", m: int, *, no
         return LabelledSample(X, y, block, seed, float(noise), int(flips.sum()))
 
     return st.integers(0, 2**32 - 1).map(make)
+
+
+# The pytest plugin applies sparsecert's Hypothesis profile to every test that uses these
+# strategies; it recognises a module-level strategy variable by the object it holds.
+def _remembered(fn: Any) -> Any:
+    @functools.wraps(fn)
+    def public(*args: Any, **kwargs: Any) -> Any:
+        return profiles.remember(fn(*args, **kwargs))
+
+    return public
+
+
+blocks = _remembered(blocks)
+sparse_blocks = _remembered(sparse_blocks)
+juntas = _remembered(juntas)
+domains = _remembered(domains)
+points = _remembered(points)
+labelled_samples = _remembered(labelled_samples)

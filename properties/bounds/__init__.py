@@ -1,4 +1,4 @@
-"""The theory of sparse activation as a queryable registry of symbolic bounds (THEORY.md §8).
+"""The theory of sparse activation as a queryable registry of symbolic bounds (docs/theory.md §8).
 
 ``REGISTRY`` maps names to :class:`Bound` entries (sympy expression, label, premises,
 section, derivation chain); :func:`evaluate`, :func:`solve`, :func:`asymptotic`,

@@ -1,4 +1,4 @@
-"""The building blocks of THEORY.md §8 as sympy expressions in the registry's symbols.
+"""The building blocks of docs/theory.md §8 as sympy expressions in the registry's symbols.
 
 Bounds in the registry are assembled from these pieces, so a derived bound (end to end,
 sample size) is literally the substitution of one formula into another.
@@ -51,7 +51,7 @@ def _binomial_prefix_float(n_: int, d_: int) -> mpmath.mpf:
 
 
 class N_d(sp.Function):
-    """N_d(n, d) = sum_{i=0}^{min(d,n)} binomial(n, i): the monomials of degree <= d (THEORY.md §4)."""
+    """N_d(n, d) = sum_{i=0}^{min(d,n)} binomial(n, i): the monomials of degree <= d (docs/theory.md §4)."""
 
     nargs = 2
 
@@ -106,7 +106,7 @@ class ceiling(sp.ceiling):  # noqa: N801 - prints as sympy's ceiling
 
 
 def ceiling_nonneg(expr: sp.Expr) -> sp.Expr:
-    """max(0, ceiling(expr) - 1): the degree rule d(eps) of THEORY.md §3."""
+    """max(0, ceiling(expr) - 1): the degree rule d(eps) of docs/theory.md §3."""
     return sp.Max(0, ceiling(expr) - 1)
 
 
@@ -176,7 +176,7 @@ def behw_samples(D: sp.Expr) -> sp.Expr:
 
 
 def packing_size(n_: int) -> int:
-    """A proven lower bound on N_{1/2}(n): max(n, floor(sqrt(2) e^{n/16})) (THEORY.md E7)."""
+    """A proven lower bound on N_{1/2}(n): max(n, floor(sqrt(2) e^{n/16})) (docs/theory.md §6 E7)."""
     return max(n_, math.floor(math.sqrt(2) * math.exp(n_ / 16)))
 
 

@@ -1,4 +1,4 @@
-"""Instance bounds (THEORY.md §7): measure one network's own quantities on a domain and
+"""Instance bounds (docs/theory.md §7): measure one network's own quantities on a domain and
 evaluate the registry there.
 
 The numbers are **class-level bounds evaluated at this network's norms**: the network
@@ -25,9 +25,10 @@ import numpy as np
 import sympy as sp
 
 from sparsecert.sparse_models.network import as_block
-from sparsecert.sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet
+from sparsecert.sparse_models import MLPBlock
 from sparsecert.sparse_models.errors import DomainError, InvalidArgument
-from sparsecert.sparse_models.exact import U, rounding_margin
+from sparsecert.sparse_models.head import require_plain_output
+from sparsecert.sparse_models.exact import SMALLEST_SUBNORMAL, UNIT_ROUNDOFF, rounding_margin
 
 from . import formulas as fm
 from .operations import Evaluation, evaluate
@@ -129,18 +130,16 @@ def _norm_up(rows: np.ndarray) -> np.ndarray:
     """Upper bounds on the Euclidean norms of the rows (float sum of squares plus its error bound)."""
     n = rows.shape[1]
     ss = np.einsum("ij,ij->i", rows, rows)
-    ss = ss * (1 + 2 * (n + 2) * U) + n * 2.0**-1074
+    ss = ss * (1 + 2 * (n + 2) * UNIT_ROUNDOFF) + n * SMALLEST_SUBNORMAL
     return np.nextafter(np.sqrt(np.nextafter(ss, np.inf)), np.inf)
 
 
 def _radius_up(domain) -> float:
-    if isinstance(domain, Hypercube):
-        v = max(abs(Fraction(domain.lo)), abs(Fraction(domain.hi)))
-        return _sqrt_up(domain.n * v * v)
-    if isinstance(domain, (Box, LinfBall)):
+    kind = getattr(domain, "kind", None)  # checked before the domain itself is validated
+    if kind in ("cube", "box", "ball"):
         lo, hi = domain.exact_bounds()
         return _sqrt_up(sum(max(a * a, b * b) for a, b in zip(lo, hi)))
-    if isinstance(domain, PointSet):
+    if kind == "points":
         return float(_norm_up(domain.X).max())
     raise DomainError(f"instance bounds need a domain with a known radius (cube, box, ball or point set),"
                       f" got {type(domain).__name__}")
@@ -148,6 +147,7 @@ def _radius_up(domain) -> float:
 
 def _output_weights(block: MLPBlock, output: int | None) -> tuple[np.ndarray, np.ndarray, str]:
     """(A, c, note): rows of output weights used and their output biases."""
+    require_plain_output(block, "the instance bounds")
     if block.W2 is None:
         return np.ones((1, block.s)), np.zeros(1), "no output layer: a_i = 1, f = sum_i act(z_i)"
     if output is None:
@@ -171,12 +171,12 @@ def _hidden(block: MLPBlock, X: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def _enumerate(block: MLPBlock, domain, A: np.ndarray, c: np.ndarray, tau: float) -> tuple[int, float, float, int]:
     """(k, mean active, F upper bound, points) over every point of a finite domain."""
     from sparsecert.verify.exact_eval import exact_active_mask
-    lo, hi = domain.bounds()
+    lo, hi = domain.outer_bounds()
     xmax = np.maximum(np.abs(lo), np.abs(hi))
     margin = rounding_margin(block.W1, block.b1, xmax, tau)
     absA = np.abs(A)
     z_err = absA @ margin if block.activation.name != "step" else np.zeros(A.shape[0])
-    gamma = 2 * (block.s + 2) * U
+    gamma = 2 * (block.s + 2) * UNIT_ROUNDOFF
     chunk = max(1, (1 << 22) // max(block.s, 1))
     k_max, total, points, F = 0, 0, 0, 0.0
     for _, X in domain.chunks(chunk):
@@ -190,7 +190,7 @@ def _enumerate(block: MLPBlock, domain, A: np.ndarray, c: np.ndarray, tau: float
         mag = np.abs(H) @ absA.T + np.abs(c)
         bound = np.abs(out) + gamma * mag + z_err
         F = max(F, float(bound.max()))
-    return k_max, total / points, _up(F * (1 + 4 * U)), points
+    return k_max, total / points, _up(F * (1 + 4 * UNIT_ROUNDOFF)), points
 
 
 def network_quantities(block: MLPBlock, domains: "Sequence | Any", *, output: int | None = None,
@@ -216,14 +216,14 @@ def network_quantities(block: MLPBlock, domains: "Sequence | Any", *, output: in
     B_b = float(np.abs(block.b1).max())
     R = max(_radius_up(dom) for dom in doms)
     act = block.activation.name
-    cube = all(isinstance(dom, Hypercube) and dom.values == (-1.0, 1.0) for dom in doms)
+    cube = all(dom.kind == "cube" and dom.values == (-1.0, 1.0) for dom in doms)
 
     exact_k, k_lo, k_hi, means, F_vals, methods = True, 0, 0, [], [], []
     rng = np.random.default_rng(seed)
     for dom in doms:
         ranges = unit_ranges(block, dom, tau)
         upper = block.s - ranges.n_off
-        enumerable = isinstance(dom, PointSet) or (isinstance(dom, Hypercube) and dom.n <= EXACT_MAX_N)
+        enumerable = dom.kind == "points" or (dom.kind == "cube" and dom.n <= EXACT_MAX_N)
         if enumerable:
             k_d, mean_d, F_d, pts = _enumerate(block, dom, A, c, tau)
             k_lo, k_hi = max(k_lo, k_d), max(k_hi, k_d)
@@ -251,7 +251,7 @@ def network_quantities(block: MLPBlock, domains: "Sequence | Any", *, output: in
         F, F_method = max(F_vals), "measured max |f(x)| over every point, raised by a rigorous float64 rounding bound"
     elif act in ("relu", "step"):
         env = k_used * B_a * (R * B_w + B_b) if act == "relu" else k_used * B_a
-        F = _up(env * (1 + 8 * U) + float(np.abs(c).max()) * (1 + 4 * U))
+        F = _up(env * (1 + 8 * UNIT_ROUNDOFF) + float(np.abs(c).max()) * (1 + 4 * UNIT_ROUNDOFF))
         F_method = ("envelope bound k B_a (R B_w + B_b) + |b2| (§1)" if act == "relu" else
                     "envelope bound k B_a + |b2| (§1, step)")
     else:

@@ -1,8 +1,8 @@
-"""The registry of named bounds: each entry is a THEORY.md statement as a sympy expression.
+"""The registry of named bounds: each entry is a docs/theory.md statement as a sympy expression.
 
 An entry records its expression, parameters, label ([STANDARD], [DERIVED], [PAPER, 2nd-hand],
 [THIRD-PARTY]), premises (checked at evaluation) and stated assumptions (printed, not
-checkable from numbers), the THEORY.md section, and for derived entries the chain of
+checkable from numbers), the docs/theory.md section, and for derived entries the chain of
 substitutions from the entries it is built from. Evaluation lives in ``operations``.
 """
 
@@ -81,13 +81,13 @@ def _ordered(syms: Iterable[sp.Symbol]) -> tuple[sp.Symbol, ...]:
 
 K_LE_S = Premise("k <= s", k <= s, "a network of width s has at most s active units, so the class needs k <= s")
 M_GE_N1 = Premise("m >= n + 1", m >= n + 1,
-                  "Sauer's bound (em/(n+1))^(n+1) on halfspace-realizable sets needs m >= n+1 (THEORY.md E3);"
+                  "Sauer's bound (em/(n+1))^(n+1) on halfspace-realizable sets needs m >= n+1 (docs/theory.md §6 E3);"
                   " below it use rademacher_dense or rademacher_envelope")
 T_LE_N = Premise("t <= n", t <= n, "the parities are on t of the n input bits")
 EPS_LT_1 = Premise("epsilon < 1", epsilon < 1, "the classification error epsilon must lie in (0, 1)")
 CUBE = "inputs are the hypercube {-1,1}^n and f is k-sparsely activated on all of it"
 FIXED = ("the class (k and the domain X_0) is fixed before the sample is drawn; a k read off the data needs"
-         " delta replaced by delta/s (THEORY.md E8)")
+         " delta replaced by delta/s (docs/theory.md §6 E8)")
 
 
 def _premises(syms: tuple[sp.Symbol, ...], extra: tuple[Premise, ...]) -> tuple[Premise, ...]:
@@ -214,7 +214,7 @@ def _build() -> dict[str, Bound]:
 
     # ---- §5: SQ lower bound -----------------------------------------------------------------------
     sq_stated = ("the target class is the parities on t of n bits (t = floor(log2 s) puts them in H(n,s,1),"
-                 " ReLU or step, THEORY.md D1)",
+                 " ReLU or step, docs/theory.md §5 D1)",
                  "the learner is a deterministic SQ algorithm with tolerance tau whose output has L2 norm <= 2")
     add(_entry("sq_queries", domain="cube",
                expr=fm.SQ_regression, label="[DERIVED]", section="§5 Theorem D2 (regression)",
@@ -255,7 +255,7 @@ def _build() -> dict[str, Bound]:
     add(_entry("rademacher_sparse", fm.Rad_sparse, label="[DERIVED]", section="§6 Theorem E3",
                description="Sparse bound sqrt(sk/m) M (1 + sqrt(pi/2) + sqrt(2 L_m)), L_m = min(m ln 2,"
                            " (n+1) ln(em/(n+1))). Matches the form attributed to the paper's eq. (15); the"
-                           " constants are THEORY.md's own. Beats E1 only when s/k > sparsity_threshold." + relu_note,
+                           " constants are docs/theory.md's own. Beats E1 only when s/k > sparsity_threshold." + relu_note,
                quantity="empirical Rademacher complexity R_S(H)", activations=RELU, stated=rad_stated,
                premises=(M_GE_N1,)))
     add(_entry("rademacher_best", fm.Rad_best, label="[DERIVED]", section="§6 Theorem E3 (with E1)",

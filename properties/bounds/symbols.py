@@ -1,8 +1,8 @@
-"""The parameters of THEORY.md §8 as sympy Symbols with their assumptions and value domains.
+"""The parameters of docs/theory.md §8 as sympy Symbols with their assumptions and value domains.
 
 Every bound is written in these Symbol objects. Values are always substituted with the
 Symbol objects themselves (never with strings: ``sympify('s')`` makes an assumption-free
-symbol that silently does not match, see the note in THEORY.md §8); :func:`symbol` maps a
+symbol that silently does not match, see the note in docs/theory.md §8); :func:`symbol` maps a
 name to its object and refuses unknown names.
 """
 
@@ -17,7 +17,7 @@ import sympy as sp
 
 from sparsecert.sparse_models.errors import InvalidArgument
 
-# positive=True as THEORY.md §8 declares them, except B_b and d, which are declared
+# positive=True as docs/theory.md §8 declares them, except B_b and d, which are declared
 # nonnegative: bias-free networks (B_b = 0) and the degree-0 algorithm (d = 0) are real
 # cases, and sympy simplifies under the declared assumptions (Max(0, ceiling(x) - 1) becomes
 # ceiling(x) - 1 for positive x), so a value outside the assumption would be unsound.

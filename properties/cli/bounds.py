@@ -19,6 +19,7 @@ from fractions import Fraction
 from typing import Any, Sequence
 
 from sparsecert.sparse_models.errors import InvalidArgument, MissingDependency
+from sparsecert.verify.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK
 
 from ..bounds import (
     INSTANCE_HEADING,
@@ -81,7 +82,7 @@ def _print_json(obj) -> None:
 
 # ---- subcommands ----------------------------------------------------------------------------------
 def register(sub) -> None:
-    p = sub.add_parser("bounds", help="symbolic sample-complexity and capacity bounds (THEORY.md §8)",
+    p = sub.add_parser("bounds", help="symbolic sample-complexity and capacity bounds (docs/theory.md §8)",
                        description="Query the registry of bounds for H(n,s,k): evaluate, solve, compare, plot.")
     bsub = p.add_subparsers(dest="bounds_command", metavar="ACTION")
     p.set_defaults(func=_no_action, _parser=p)
@@ -131,7 +132,7 @@ def register(sub) -> None:
 
     from sparsecert.verify.cli.common import DOMAIN_HELP, add_model_argument
 
-    q = bsub.add_parser("instance", help="class-level bounds evaluated at one network's norms (THEORY.md §7)")
+    q = bsub.add_parser("instance", help="class-level bounds evaluated at one network's norms (docs/theory.md §7)")
     add_model_argument(q)
     q.add_argument("--domain", default="hypercube", help=DOMAIN_HELP + " (default hypercube)")
     q.add_argument("--output", type=int, default=None, metavar="J",
@@ -145,7 +146,7 @@ def register(sub) -> None:
 
 def _no_action(args) -> int:
     args._parser.print_help()
-    return 2
+    return EXIT_BAD_INPUT
 
 
 def run_list(args) -> int:
@@ -153,11 +154,11 @@ def run_list(args) -> int:
              "direction": b.direction, "parameters": list(b.parameter_names)} for b in REGISTRY.values()]
     if args.json:
         _print_json(rows)
-        return 0
+        return EXIT_OK
     width = max(len(r["name"]) for r in rows)
     for r in rows:
         print(f"{r['name']:<{width}}  {r['label']:<14} {r['direction']:<9} {r['quantity']}  [{r['section']}]")
-    return 0
+    return EXIT_OK
 
 
 def run_show(args) -> int:
@@ -173,8 +174,8 @@ def run_show(args) -> int:
         raise InvalidArgument("--set is used by `bounds show` only with --asymptotics")
     if args.json:
         _print_json(info)
-        return 0
-    print(f"{b.name}  {b.label}  {b.section}")
+        return EXIT_OK
+    print(f"{b.name}  {b.label}  docs/theory.md {b.section}")
     print(f"  {b.description}")
     print(f"  bounds:      {b.quantity} ({b.direction} bound)" if b.direction != "threshold"
           else f"  value:       {b.quantity}")
@@ -196,20 +197,20 @@ def run_show(args) -> int:
         a = info["asymptotics"]
         arrow = "infinity" if a["point"] == "oo" else "0+"
         print(f"  asymptotics: {a['leading']}   as {a['variable']} -> {arrow} (verified: limit of the ratio is 1)")
-    return 0
+    return EXIT_OK
 
 
 def run_eval(args) -> int:
     ev = evaluate(args.name, parse_sets(args.set), activation=args.activation)
     if args.json:
         _print_json(ev.as_dict())
-        return 0
+        return EXIT_OK
     exact = f"  (exact {ev.exact})" if ev.exact and not ev.is_exact and len(ev.exact) < 160 else ""
     print(f"{ev.name} = {format_value(ev.value, 10)}{exact}  {ev.label}")
     print(f"  {ev.direction} bound on {ev.quantity} [{ev.section}]" if ev.direction != "threshold"
           else f"  {ev.quantity} [{ev.section}]")
     print(f"  at {', '.join(f'{k_}={v}' for k_, v in ev.inputs.items())}")
-    return 0
+    return EXIT_OK
 
 
 def run_solve(args) -> int:
@@ -217,13 +218,13 @@ def run_solve(args) -> int:
     sol = solve(args.name, args.var, values, target=args.target, timeout=args.timeout)
     if args.json:
         _print_json(sol.as_dict())
-        return 0
+        return EXIT_OK
     print(f"{sol.name} = {sol.target}  =>  {sol.text()}  {sol.label}")
     print(f"  method: {sol.method}; every root checked by substitution (largest relative residual "
           f"{max(r.residual for r in sol.roots):.1e})")
     for note in sol.notes:
         print(f"  note: {note}")
-    return 0
+    return EXIT_OK
 
 
 def _compare_values(sets: dict[str, Any]) -> tuple[dict[str, list], dict[str, Any], list[str]]:
@@ -272,10 +273,11 @@ def run_compare(args) -> int:
         row["rademacher_E3"] = e3.evaluation.value if e3.evaluation else None
         rows.append(row)
     if args.json:
-        _print_json({"fixed": {k_: str(v) for k_, v in fixed.items()}, "grid": {k_: [str(x) for x in v] for k_, v in grid.items()},
+        _print_json({"fixed": {k_: str(v) for k_, v in fixed.items()},
+                     "grid": {k_: [str(x) for x in v] for k_, v in grid.items()},
                      "symbolic_ratios": ratios, "notes": notes, "rows": rows,
                      "pairs": {k_: list(v) for k_, v in SPARSE_DENSE_PAIRS.items()}})
-        return 0
+        return EXIT_OK
     print("sparse vs dense at " + ", ".join(f"{k_}={_decimal(v)}" for k_, v in fixed.items()))
     for note in notes:
         print(f"  {note}")
@@ -304,7 +306,7 @@ def run_compare(args) -> int:
         for key, value in row.items():
             if key.endswith("_reason"):
                 print(f"  n/a at {', '.join(f'{k_}={row[k_]}' for k_ in keys)}: {value}")
-    return 0
+    return EXIT_OK
 
 
 def _decimal(q) -> str:
@@ -397,7 +399,7 @@ def run_plot(args) -> int:
     print(f"wrote {args.output}: {b.name} against {var} at {len(px)} points")
     if skipped:
         print(f"  {len(skipped)} point(s) outside the premises were left out, e.g. {var}={skipped[0][0]}: {skipped[0][1]}")
-    return 0
+    return EXIT_OK
 
 
 # ---- instance -------------------------------------------------------------------------------------------
@@ -412,7 +414,7 @@ def run_instance(args) -> int:
                              samples=args.samples, seed=args.seed)
     if args.json:
         _print_json(report.as_dict())
-        return 0
+        return EXIT_OK
     q = report.quantities
     print(f"{args.model}: n={q.n}, s={q.s}, activation {q.activation}, domain {q.domain}")
     k_text = f"{q.k} (exact)" if q.k_exact else f"between {q.k_lower} (sampled lower bound) and {q.k_upper} (proved upper bound)"
@@ -432,4 +434,4 @@ def run_instance(args) -> int:
                   f"  {e.name:<{width}}  {format_value(ev.value, 6):>14}  {e.label:<14} {ev.quantity}")
         else:
             print(f"  {e.name:<{width}}  {'n/a':>14}  {e.label:<14} {e.reason}")
-    return 0
+    return EXIT_OK

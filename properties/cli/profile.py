@@ -1,6 +1,6 @@
-"""``sparsecert profile MODEL --domain D``: measured sparsity, spectrum and influence against THEORY's bounds.
+"""``sparsecert profile MODEL --domain D``: measured sparsity, spectrum and influence against the bounds of docs/theory.md.
 
-Exit status: 0 when every applicable THEORY inequality holds (or none applies), 1 when one
+Exit status: 0 when every applicable inequality of docs/theory.md holds (or none applies), 1 when one
 is violated (that is a bug somewhere: please report it), 2 on bad input.
 """
 
@@ -14,11 +14,14 @@ import numpy as np
 from sparsecert.properties.cube_table import MAX_EXACT_N
 from sparsecert.properties.profile import NOISE_RATES, Profile, needed_samples_note, profile_block
 from sparsecert.verify.cli.common import DOMAIN_HELP, Progress, add_model_argument, load_model, parse_domains, print_json
+from sparsecert.verify.cli.exit_codes import EXIT_OK, exit_code
+from sparsecert.verify.results import Status
 from sparsecert.sparse_models.errors import InvalidArgument
 
 
 def register(sub) -> None:
-    p = sub.add_parser("profile", help="activation statistics, Fourier spectrum and influence against THEORY's bounds",
+    p = sub.add_parser("profile",
+                       help="activation statistics, Fourier spectrum and influence against the bounds of docs/theory.md",
                        description=__doc__.split("\n\n")[0])
     add_model_argument(p)
     p.add_argument("--domain", default="hypercube", help=f"input domain (default hypercube): {DOMAIN_HELP}")
@@ -66,10 +69,10 @@ def run(args) -> int:
         if written:
             print(f"\nplots: {', '.join(str(p) for p in written)}")
     if prof.violations:
-        print(f"sparsecert profile: {prof.violations} THEORY inequality(ies) VIOLATED on this block; this is a bug,"
+        print(f"sparsecert profile: {prof.violations} inequality(ies) of docs/theory.md VIOLATED on this block; this is a bug,"
               " please report it with the model file", file=sys.stderr)
-        return 1
-    return 0
+        return exit_code(Status.VIOLATED)
+    return EXIT_OK
 
 
 # text report ------------------------------------------------------------------------------------------
@@ -184,7 +187,7 @@ def render(prof: Profile, path: str) -> str:
     if th is not None:
         m = th.measures
         L.append("")
-        L.append(f"BOUNDS (THEORY.md §1-§4; {th.applicable})")
+        L.append(f"BOUNDS (docs/theory.md §1-§4; {th.applicable})")
         L.append(f"  k = k(f) = {m.k} (exact), Lambda^2 = max a_i^2||w_i||^2 = {m.lam2:.4g}, B_a = {m.Ba:.4g},"
                  f" F = max|f| = {m.F:.4g}")
         rows = []
@@ -196,7 +199,7 @@ def render(prof: Profile, path: str) -> str:
         L.append(f"  {len(th.checks)} checks, {len(th.violations)} violated."
                  " Labels: A1/A2/C2 [DERIVED], Lemma B/C1/Parseval [STANDARD] (see the JSON for each).")
         L.append("")
-        L.append(f"LOW-DEGREE ALGORITHM sample sizes (THEORY §4, Cor. C3; eps = {th.eps:.4g},"
+        L.append(f"LOW-DEGREE ALGORITHM sample sizes (docs/theory.md §4, Cor. C3; eps = {th.eps:.4g},"
                  f" delta = {th.delta:g}, F = {m.F:.4g})")
         rows = [[sz.source, _g(sz.eps_tail), str(sz.d), str(sz.N_d), str(sz.m_C1), str(sz.m_C2), str(sz.m),
                  f"{float(sz.time):.3g}"] for sz in th.lmn]
@@ -222,5 +225,5 @@ def render(prof: Profile, path: str) -> str:
     ld = prof.low_degree_mc
     if ld is not None:
         L.append(f"  W^{{<={ld.degree}}} in [{ld.low_weight[0]:.4g}, {ld.low_weight[1]:.4g}]"
-                 f" ({100 * (1 - ld.delta):g}%, THEORY §4 C1/C2 radius), unbiased estimate {ld.low_weight_unbiased:.4g}")
+                 f" ({100 * (1 - ld.delta):g}%, docs/theory.md §4 C1/C2 radius), unbiased estimate {ld.low_weight_unbiased:.4g}")
     return "\n".join(L)

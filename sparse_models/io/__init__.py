@@ -2,7 +2,9 @@
 
 Supported: the native ``.npz`` (format ``sparsecert-mlp/1``), ``.safetensors``, ``.onnx``,
 PyTorch state dicts (``.pt``/``.pth``, read with ``weights_only=True``), and ``.nnet``.
-Nothing here unpickles untrusted data.
+Nothing here unpickles untrusted data. :func:`save_model` writes a block as ``.npz``,
+``.safetensors`` or ``.onnx`` (by suffix), each exactly (float64), skip term and output
+activation included, so that :func:`load` gives the same block back.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from .native import FORMAT, load_npz, save_npz
 from .sklearn_io import from_sklearn
 from .torch_io import from_torch
 
-__all__ = ["FORMAT", "load", "load_network", "load_npz", "save_npz", "from_torch", "from_sklearn"]
+__all__ = ["FORMAT", "load", "load_network", "load_npz", "save_npz", "save_model", "save_onnx", "save_safetensors",
+           "SAVE_SUFFIXES", "from_torch", "from_sklearn"]
 
 _READERS = {
     ".npz": ("native", "load_npz_network"),
@@ -28,6 +31,7 @@ _READERS = {
     ".pth": ("torch_io", "load_torch_network"),
     ".nnet": ("nnet", "load_nnet_network"),
 }
+SAVE_SUFFIXES = (".npz", ".onnx", ".safetensors")
 # Formats whose files may not record the activation between layers: their readers take activation=.
 _TAKE_ACTIVATION = {".safetensors", ".pt", ".pth"}
 
@@ -83,3 +87,52 @@ def load(path: "str | os.PathLike[str]", layer: int | None = None, *,
         layer = 0
     block = net.layer_block(layer)
     return block.replace(name=f"{path.stem}" + (f"[layer {layer}]" if net.hidden_layers > 1 else ""))
+
+
+def save_onnx(block, path: "str | os.PathLike[str]") -> Path:
+    """Write a block as a float64 ONNX graph (see :func:`sparse_models.io.onnx_write.save_onnx`)."""
+    from .onnx_write import save_onnx as _save
+
+    return _save(block, path)
+
+
+def save_safetensors(block, path: "str | os.PathLike[str]") -> Path:
+    """Write a block as ``.safetensors`` (see :func:`sparse_models.io.safetensors_io.save_safetensors`)."""
+    from .safetensors_io import save_safetensors as _save
+
+    return _save(block, path)
+
+
+def check_save_path(path: "str | os.PathLike[str]", what: str = "the output file", block=None) -> Path:
+    """The path, if its suffix is one :func:`save_model` writes and its directory exists; else InvalidArgument.
+
+    With ``block``, also refuse (UnsupportedActivation) a block that format cannot hold (step units in ONNX),
+    so a command can say so before it computes anything.
+    """
+    p = Path(path)
+    if p.suffix.lower() not in SAVE_SUFFIXES:
+        raise InvalidArgument(f"{what} {str(path)!r} must end in {', '.join(SAVE_SUFFIXES)} (the suffix picks the"
+                              " format)")
+    if not p.parent.exists():
+        raise InvalidArgument(f"the directory of {what} {str(path)!r} does not exist")
+    if block is not None and p.suffix.lower() == ".onnx":
+        from .onnx_write import check_onnx_writable
+
+        check_onnx_writable(block)
+    return p
+
+
+def save_model(block, path: "str | os.PathLike[str]") -> Path:
+    """Write ``block`` (an MLPBlock or a one-hidden-layer Network) in the format its suffix names.
+
+    ``.npz`` (native), ``.safetensors`` or ``.onnx``; all three hold float64 weights exactly,
+    the affine skip term and the output activation, and read back with :func:`load` to a block
+    with the same outputs bit for bit. Other suffixes are an :class:`InvalidArgument`.
+    """
+    p = check_save_path(path)
+    suffix = p.suffix.lower()
+    if suffix == ".npz":
+        return save_npz(block, p)
+    if suffix == ".safetensors":
+        return save_safetensors(block, p)
+    return save_onnx(block, p)

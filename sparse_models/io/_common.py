@@ -87,6 +87,11 @@ def linears_from_state(path: Path, items: "list[tuple[str, object]]", *, natural
     order: list[str] = []
     for key, value in items:
         prefix, dot, leaf = key.rpartition(".")
+        if dot and leaf in ("running_mean", "running_var", "num_batches_tracked"):
+            raise UnsupportedLayer(
+                f"{path}: entry {key!r} belongs to a BatchNorm layer; a state dict does not record the batch norm's"
+                " epsilon, so it cannot be folded into the layer before it without guessing: build the module and"
+                " use from_torch(model.eval()), or export the model to ONNX")
         if not dot or leaf not in ("weight", "bias"):
             raise UnsupportedLayer(
                 f"{path}: entry {key!r} is not a linear layer's 'weight' or 'bias'; only stacks of linear layers"

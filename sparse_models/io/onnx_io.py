@@ -9,15 +9,27 @@ Accepted: one input, one output, a chain (no branches or skip connections) of
 * affine layers: ``Gemm`` (``transB`` either way; ``alpha``/``beta`` only when scaling the
   weights is exact in float64; ``transA=1`` refused) or ``MatMul`` with the weights on the
   right, optionally followed by ``Add``/``Sub`` of a bias;
-* activations: ``Relu``, ``LeakyRelu``, ``Gelu`` (opset 20), and small elementwise
-  subgraphs (for example PyTorch's ``Erf`` form of GELU, or ``x * Sigmoid(x)``) that are
-  recognised as gelu, gelu_tanh or silu by evaluating them on 4001 points (to 1e-6);
+* activations: ``Relu``, ``LeakyRelu``, ``PRelu`` with one slope, ``Gelu`` (opset 20),
+  ``Sigmoid``, ``Tanh``, and small elementwise subgraphs (for example PyTorch's ``Erf`` form of
+  GELU, or ``x * Sigmoid(x)``) that are recognised as gelu, gelu_tanh, silu, sigmoid or tanh
+  by evaluating them on 4001 points (to 1e-6);
+* ``BatchNormalization`` in inference mode directly after an affine layer: folded into it.
+  The fold needs a square root, so it rounds: every folded weight and bias is the float64
+  nearest to the exact fold, and **the folded float64 network is the model that is
+  verified** (the network's ``notes`` say so). Training mode, or a batch norm anywhere
+  else (after an activation, on the input), is an :class:`UnsupportedLayer`;
+* a trailing ``Softmax`` / ``LogSoftmax`` over the features, directly after the output
+  layer: recorded as the network's ``output_activation`` (it changes no hidden activity);
+* one affine skip branch from the input (``Gemm``/``MatMul``, optionally ``Add`` of a bias,
+  optionally a second ``MatMul``) summed into the output by an ``Add``, as ``save_onnx``
+  writes a pruned block's skip term; around one hidden layer only;
 * ``Identity`` and ``Dropout`` (inference: pass-through), ``Constant``; constant folding
   of ``Identity``, ``Reshape``, ``Transpose``, ``Cast``, ``Squeeze``, ``Unsqueeze``.
 
 Two affine layers in a row keep the first as a hidden layer with the ``identity``
 activation (no float rounding from merging them). Everything else is an
-:class:`UnsupportedLayer` naming the op type and the node. The network is read for one
+:class:`UnsupportedLayer` naming the op type and the node. ``onnx_write.save_onnx`` writes a
+block (float64 throughout, so exactly) in the form this reader reads back. The network is read for one
 sample: a leading dimension of 1 or symbolic is the batch. External tensor data is
 never read; weights stay bit-exact (float32/float16 are widened exactly).
 """
@@ -30,18 +42,23 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import as_float64
+from ..validation import as_float64
 from ..activations import Activation, _erf
 from ..errors import MissingDependency, ModelFormatError, SparsecertError, UnsupportedLayer
+from ..head import LinearSkip
 from ..network import Dense, InputNormalization, Network
+from ._batchnorm import fold_batchnorm, fold_note
 from ._common import reading
 from ._exact_ops import exact_product, exact_reciprocal, exact_sum
 
 _FLOAT_TYPES = {1: "float32", 10: "float16", 11: "float64"}  # TensorProto element types
 _ELEMENTWISE = {"Add", "Sub", "Mul", "Div", "Erf", "Sigmoid", "Tanh", "Pow", "Sqrt", "Neg", "Exp",
                 "Reciprocal", "Identity", "Softplus"}
-_ACT_OPS = {"Relu", "LeakyRelu", "Gelu"}
-_CANDIDATES = ("gelu", "gelu_tanh", "silu")
+_ACT_OPS = {"Relu", "LeakyRelu", "PRelu", "Gelu"}
+_CANDIDATES = ("gelu", "gelu_tanh", "silu", "sigmoid", "tanh")
+_KNOWN_ACTS = "relu, leaky_relu, gelu, gelu_tanh, silu, sigmoid, tanh"
+_SOFTMAX = {"Softmax": "softmax", "LogSoftmax": "log_softmax"}
+_NOTES_KEY = "sparsecert.notes"
 _GRID = np.linspace(-10.0, 10.0, 4001)
 
 
@@ -55,7 +72,13 @@ def _onnx():
 
 
 def load_onnx_network(path: "str | os.PathLike[str]") -> Network:
-    """Read an ONNX model of fully connected layers as a :class:`Network` (see the module doc)."""
+    """Read an ONNX model of fully connected layers as a :class:`Network` (see the module doc).
+
+    An inference-mode BatchNormalization is folded into the affine layer before it, with one
+    rounding per folded weight (the exact fold needs a square root): the folded float64 network
+    is the model that is verified, and ``network.notes`` says so. A trailing Softmax /
+    LogSoftmax becomes ``network.output_activation``; a skip branch, ``network.skip``.
+    """
     onnx, nh = _onnx()
     path = Path(path)
     try:
@@ -85,6 +108,16 @@ class _GraphReader:
     def __init__(self, path: Path, model: Any, onnx: Any, nh: Any) -> None:
         self.path, self.onnx, self.nh = path, onnx, nh
         self.graph = model.graph
+        self.opset = max([o.version for o in model.opset_import if o.domain in ("", "ai.onnx")] or [1])
+        self.notes: list[str] = []
+        for prop in model.metadata_props:
+            if prop.key == _NOTES_KEY:
+                self.notes.extend(t for t in prop.value.split("\n") if t)
+        self.output_activation: str | None = None
+        self.skip: LinearSkip | None = None
+        self.skip_join: int | None = None
+        self.skip_out: str | None = None
+        self.layer_label = ""
         self.nodes = list(self.graph.node)
         self.const: dict[str, np.ndarray] = {}
         self.done: set[int] = set()
@@ -134,6 +167,94 @@ class _GraphReader:
             for t in node.input:
                 if t:
                     self.consumers.setdefault(t, []).append(i)
+        self._find_skip()
+
+    # an affine skip branch from the input, summed into the output ------------------------------------
+    def _find_skip(self) -> None:
+        """Find and read a branch input -> Gemm/MatMul (+ bias) [-> MatMul (+ bias)] -> Add(main, branch)."""
+        users = [j for j in self.consumers.get(self.input_name, []) if j not in self.done]
+        if len(users) < 2:
+            return
+        found = []
+        for start in users:
+            chain, t, j = [], self.input_name, start
+            while True:
+                node = self.nodes[j]
+                ins = [x for x in node.input if x]
+                live = [x for x in ins if x not in self.const]
+                if node.op_type == "Add" and len(live) == 2 and t in live and chain:
+                    found.append((chain, j, t))
+                    break
+                if node.op_type not in ("Gemm", "MatMul", "Add", "Sub") or live != [t] or len(node.output) != 1:
+                    break
+                chain.append(j)
+                t = node.output[0]
+                nxt = self.consumers.get(t, [])
+                if len(nxt) != 1 or t == self.output_name:
+                    break
+                j = nxt[0]
+        if not found:
+            return
+        if len(found) > 1:
+            raise UnsupportedLayer(f"the input {self.input_name!r} feeds {len(found)} purely affine branches that are"
+                                   " summed; sparsecert reads one chain of layers plus at most one affine skip branch")
+        chain, join, t = found[0]
+        self.skip = self._read_skip(chain)
+        self.skip_join, self.skip_out = join, t
+        self.done.update(chain)
+
+    def _read_skip(self, chain: list[int]) -> LinearSkip:
+        if len(self.full) > 2 or (len(self.full) == 2 and self.full[0] != 1):
+            raise UnsupportedLayer(f"an affine skip branch reads the input of shape {list(self.full)}; only a flat"
+                                   " input vector is supported there")
+        k = self.full[-1]
+        layers: list[list[np.ndarray]] = []
+        for j in chain:
+            node = self.nodes[j]
+            label = _label(node, j)
+            attrs = {a.name: self.onnx.helper.get_attribute_value(a) for a in node.attribute}
+            if node.op_type in ("Gemm", "MatMul"):
+                if node.input[0] in self.const or node.input[1] not in self.const:
+                    raise UnsupportedLayer(f"{label} in the skip branch must take the branch as its first input and"
+                                           " constant weights as its second")
+                B = as_float64(f"weights {node.input[1]!r} of {label}", self.const[node.input[1]], ndim=2)
+                if node.op_type == "Gemm":
+                    if attrs.get("transA", 0) or float(attrs.get("alpha", 1.0)) != 1.0 \
+                            or float(attrs.get("beta", 1.0)) != 1.0:
+                        raise UnsupportedLayer(f"{label} in the skip branch has transA, alpha or beta; only plain"
+                                               " Gemm (transB either way) is supported there")
+                    W = B if attrs.get("transB", 0) else B.T
+                else:
+                    W = B.T
+                if W.shape[1] != k:
+                    raise ModelFormatError(f"{label}: weights of shape {list(B.shape)} do not take the {k} features"
+                                           " of the skip branch")
+                b = np.zeros(W.shape[0])
+                if node.op_type == "Gemm" and len(node.input) > 2 and node.input[2]:
+                    C = as_float64(f"bias {node.input[2]!r} of {label}", self.const[node.input[2]])
+                    if C.size not in (1, W.shape[0]):
+                        raise ModelFormatError(f"{label}: bias of shape {list(C.shape)} does not fit {W.shape[0]}"
+                                               " outputs")
+                    b = np.broadcast_to(C.reshape(-1), (W.shape[0],)).copy()
+                layers.append([W, b])
+                k = W.shape[0]
+            else:  # Add / Sub of a constant bias
+                if not layers or (node.op_type == "Sub" and node.input[0] in self.const):
+                    raise UnsupportedLayer(f"{label} in the skip branch is not a bias after an affine layer")
+                other = node.input[1] if node.input[0] not in self.const else node.input[0]
+                c = as_float64(f"constant {other!r} of {label}", self.const[other]).reshape(-1)
+                if c.size not in (1, k):
+                    raise ModelFormatError(f"{label}: bias of {c.size} entries does not fit {k} outputs")
+                total = exact_sum(layers[-1][1], np.broadcast_to(c, (k,)) * (1 if node.op_type == "Add" else -1))
+                if total is None:
+                    raise UnsupportedLayer(f"{label}: adding this bias in the skip branch is not exact in float64")
+                layers[-1][1] = total
+        if len(layers) == 1:
+            return LinearSkip(layers[0][0], layers[0][1])
+        if len(layers) == 2:
+            (W1, b1), (W2, b2) = layers
+            return LinearSkip(W1, b1, W2, b2 if np.any(b2) else None)
+        raise UnsupportedLayer(f"the skip branch has {len(layers)} affine layers; at most 2 are supported")
 
     def _constant(self, node: Any, i: int) -> np.ndarray:
         attrs = {a.name: a for a in node.attribute}
@@ -184,6 +305,11 @@ class _GraphReader:
             raise ModelFormatError("the graph has no Gemm or MatMul layer")
         if self.stage == "affine":
             self.layers.append(Dense(self.W, self.b))
+        if self.skip is not None and self.skip_join not in self.done:
+            raise UnsupportedLayer("the affine skip branch is not summed into the output of the chain of layers")
+        if self.skip is not None and len(self.layers) != 2:
+            raise UnsupportedLayer(f"an affine skip branch is supported around one hidden layer only; this network has"
+                                   f" {len(self.layers) - 1} hidden layers")
         norm = None
         trivial = (self.mean is None or not np.any(self.mean)) and (self.range is None or np.all(self.range == 1))
         if not trivial:  # x - 0 and x / 1 are exact no-ops and are dropped
@@ -191,12 +317,24 @@ class _GraphReader:
             mean = self.mean if self.mean is not None else np.zeros(self.n)
             rng = self.range if self.range is not None else np.ones(self.n)
             norm = InputNormalization(np.full(self.n, -big), np.full(self.n, big), mean, rng)
-        return Network(self.layers, normalization=norm, name=self.path.stem)
+            if self.skip is not None:
+                raise UnsupportedLayer("an affine skip branch together with input normalisation is not supported")
+        return Network(self.layers, normalization=norm, name=self.path.stem, output_activation=self.output_activation,
+                       skip=self.skip, notes=self.notes)
 
     def _visit(self, node: Any, i: int, live: str) -> str:
         """Process one node; returns the name of the tensor that now holds the layer output."""
         ins = [t for t in node.input if t]
         foreign = [t for t in ins if t != live and t not in self.const]
+        if i == self.skip_join and live in ins and foreign == [self.skip_out]:
+            if self.stage != "affine":
+                raise UnsupportedLayer(f"{_label(node, i)} adds the affine skip branch after an activation; a skip"
+                                       " term must be added to the output layer's affine value")
+            self.done.add(i)
+            return node.output[0]
+        if self.stage == "output" and live in ins and node.op_type not in ("Identity", "Flatten", "Reshape"):
+            raise UnsupportedLayer(f"{_label(node, i)} follows the network's {self.output_activation} layer; a"
+                                   " Softmax / LogSoftmax must be the last layer")
         if live not in ins:
             if foreign:
                 raise UnsupportedLayer(
@@ -307,10 +445,57 @@ class _GraphReader:
                 " vector; add a Flatten before it")
         return self.full[-1]
 
-    def _new_layer(self, W: np.ndarray, b: np.ndarray) -> None:
+    def _new_layer(self, W: np.ndarray, b: np.ndarray, label: str = "") -> None:
         if self.stage == "affine":
             self.layers.append(Dense(self.W, self.b, Activation("identity")))
         self.W, self.b, self.stage = W, b, "affine"
+        self.layer_label = label
+
+    def _batchnorm(self, node: Any, i: int, live: str, attrs: dict) -> str:
+        label = _label(node, i)
+        if attrs.get("training_mode", 0) or any(t for t in node.output[1:]):
+            raise UnsupportedLayer(f"{label} is in training mode (it normalises with each batch's statistics and"
+                                   " updates them); export the model in inference mode (PyTorch: model.eval())")
+        if self.opset < 7 and not attrs.get("is_test", 0):  # before opset 7, is_test=0 (the default) is training
+            raise UnsupportedLayer(f"{label} has is_test=0 (training mode); export the model in inference mode")
+        if self.stage != "affine":
+            where = {"input": "the network input", "hidden": "an activation"}.get(self.stage, "the output layer")
+            raise UnsupportedLayer(f"{label} is applied to {where}, not directly to an affine layer: sparsecert folds"
+                                   " an inference-mode BatchNormalization only into the Gemm / MatMul(+Add) layer"
+                                   " right before it")
+        if node.input[0] != live or len(node.input) != 5 or any(t not in self.const for t in node.input[1:]):
+            raise UnsupportedLayer(f"{label} must normalise the layer output with constant scale, bias, mean and"
+                                   " variance")
+        out = self.W.shape[0]
+        if tuple(self.full) != (1, out):
+            raise UnsupportedLayer(f"{label} is applied to a tensor of shape {list(self.full)} per sample; only a batch"
+                                   " norm over the features of a flat vector is supported")
+        eps = float(attrs.get("epsilon", 1e-5))
+        consts = [self.const[t] for t in node.input[1:]]
+        self.W, self.b = fold_batchnorm(self.W, self.b, *consts, eps, label)
+        self.notes.append(fold_note(label, self.layer_label or "the layer"))
+        return node.output[0]
+
+    def _softmax(self, node: Any, i: int, live: str, attrs: dict) -> str:
+        label = _label(node, i)
+        if self.stage != "affine":
+            where = {"input": "the network input", "hidden": "an activation"}.get(self.stage, "another output layer")
+            raise UnsupportedLayer(f"{label} is applied to {where}; a Softmax / LogSoftmax is supported only"
+                                   " directly after the network's last affine layer (the output layer)")
+        rank = len(self.full)
+        if any(d != 1 for d in self.full[:-1]):
+            raise UnsupportedLayer(f"{label} is applied to a tensor of shape {list(self.full)} per sample; only a"
+                                   " softmax over the features of a flat vector is supported")
+        axis = int(attrs.get("axis", -1 if self.opset >= 13 else 1))
+        if axis < 0:
+            axis += rank
+        if axis != rank - 1:
+            raise UnsupportedLayer(f"{label} has axis={attrs.get('axis')} for a rank-{rank} tensor: it is not taken"
+                                   " over the features (the last axis)")
+        self.layers.append(Dense(self.W, self.b))
+        self.stage = "output"
+        self.output_activation = _SOFTMAX[node.op_type]
+        return node.output[0]
 
     def _step(self, node: Any, i: int, live: str) -> str:
         op = node.op_type
@@ -338,6 +523,10 @@ class _GraphReader:
                 raise UnsupportedLayer(f"{_label(node, i)} takes its target shape from the layer output")
             self.full = self._target_shape(self.full, self.const[node.input[1]], attrs, node, i)
             return out
+        if op == "BatchNormalization":
+            return self._batchnorm(node, i, live, attrs)
+        if op in _SOFTMAX:
+            return self._softmax(node, i, live, attrs)
         if op in _ACT_OPS:
             if self.stage != "affine":
                 raise UnsupportedLayer(f"{_label(node, i)} is an activation that does not follow an affine layer")
@@ -345,6 +534,14 @@ class _GraphReader:
                 act = Activation("relu")
             elif op == "LeakyRelu":
                 act = Activation("leaky_relu", float(attrs.get("alpha", 0.01)))
+            elif op == "PRelu":
+                if node.input[0] != live or len(node.input) != 2:
+                    raise UnsupportedLayer(f"{_label(node, i)} must take the layer output and a constant slope")
+                slope = as_float64(f"slope of {_label(node, i)}", self.const[node.input[1]]).reshape(-1)
+                if slope.size == 0 or np.any(slope != slope[0]):
+                    raise UnsupportedLayer(f"{_label(node, i)} has a different slope per unit; only one slope for"
+                                           " every unit (leaky_relu) is supported")
+                act = Activation("leaky_relu", float(slope[0]))
             else:
                 approx = attrs.get("approximate", "none")
                 approx = approx.decode() if isinstance(approx, bytes) else approx
@@ -362,7 +559,7 @@ class _GraphReader:
             if B.ndim != 2 or B.shape[0] != k:
                 raise ModelFormatError(f"{_label(node, i)}: weight matrix of shape {list(B.shape)} does not take the"
                                        f" {k} features of its input; expected shape [{k}, out]")
-            self._new_layer(B.T, np.zeros(B.shape[1]))
+            self._new_layer(B.T, np.zeros(B.shape[1]), _label(node, i))
             self.full = self.full[:-1] + (B.shape[1],)
             return out
         if op == "Gemm":
@@ -384,7 +581,8 @@ class _GraphReader:
             raise UnsupportedLayer(f"{_label(node, i)} is not supported at this place in the network"
                                    " (only a bias after an affine layer, or input normalisation before the first)")
         raise UnsupportedLayer(f"{_label(node, i)} is not supported (op type {op!r}); supported: Gemm, MatMul(+Add),"
-                               " Relu, LeakyRelu, Gelu, Flatten, Reshape, Identity, input Sub/Div")
+                               " Relu, LeakyRelu, PRelu, Gelu, Sigmoid, Tanh, BatchNormalization (inference),"
+                               " Softmax/LogSoftmax (last), Flatten, Reshape, Identity, input Sub/Div")
 
     def _gemm(self, node: Any, i: int, live: str, attrs: dict) -> str:
         if node.input[0] != live or len(node.input) < 2 or node.input[1] not in self.const:
@@ -419,7 +617,7 @@ class _GraphReader:
                 if b is None:
                     raise UnsupportedLayer(f"{_label(node, i)}: beta={beta!r} times the bias is not exact in float64;"
                                            " refusing rather than rounding")
-        self._new_layer(np.array(W), np.array(b))
+        self._new_layer(np.array(W), np.array(b), _label(node, i))
         self.full = (1, out_dim)
         return node.output[0]
 
@@ -495,10 +693,9 @@ class _GraphReader:
         if not ends:
             raise UnsupportedLayer(
                 f"the layer output {x!r} is used by {', '.join(users)}, which do not form an activation sparsecert"
-                " knows (relu, leaky_relu, gelu, gelu_tanh, silu); only chains of layers are supported (no branches"
-                " or skip connections)")
+                f" knows ({_KNOWN_ACTS}); only chains of layers are supported (no branches or skip connections)")
         raise UnsupportedLayer(f"{what} compute an elementwise function that is not an activation sparsecert knows"
-                               " (relu, leaky_relu, gelu, gelu_tanh, silu, identity)")
+                               f" ({_KNOWN_ACTS}, identity)")
 
     def _recognise(self, members: list[int], x: str, result: str) -> Activation | None:
         env: dict[str, np.ndarray] = {x: _GRID}

@@ -3,7 +3,9 @@
 Two layouts are read:
 
 * native: tensors ``W1``, ``b1`` and optionally ``W2``, ``b2`` (W out x in, as in the
-  ``.npz`` format), the activation string in the metadata key ``activation``;
+  ``.npz`` format) and the skip term ``skip_W1``, ``skip_b1``, ``skip_W2``, ``skip_b2``; the
+  activation string in the metadata key ``activation``, and optionally ``output_activation``
+  (``softmax`` / ``log_softmax``) and ``notes`` (one note per line);
 * PyTorch naming: ``0.weight``, ``0.bias``, ``2.weight`` ... or ``fc1.weight`` ... (weights
   out x in, as ``nn.Linear`` stores them); layers are taken in natural order of their
   names (``fc2`` before ``fc10``). The activation comes from the metadata key
@@ -22,10 +24,12 @@ import numpy as np
 from ..activations import Activation
 from ..block import MLPBlock
 from ..errors import MissingDependency, ModelFormatError
-from ..network import Dense, Network
+from ..head import LinearSkip
+from ..network import Network
 from ._common import linears_from_state, network_from_linears, parse_activation, reading, resolve_activation
 
-_NATIVE = {"W1", "b1", "W2", "b2"}
+_SKIP = ("skip_W1", "skip_b1", "skip_W2", "skip_b2")
+_NATIVE = {"W1", "b1", "W2", "b2", *_SKIP}
 
 
 def _library():
@@ -95,11 +99,16 @@ def load_safetensors_network(path: "str | os.PathLike[str]", *,
                 raise ModelFormatError(f"{path}: has b2 but no W2")
             act = resolve_activation(path, recorded, given, "this safetensors file")
             t = dict(items)
-            block = MLPBlock(t["W1"], t["b1"], t.get("W2"), t.get("b2"), act, name=path.stem)
-            layers = [Dense(block.W1, block.b1, block.activation)]
-            if block.W2 is not None:
-                layers.append(Dense(block.W2, block.b2))
-            return Network(layers, name=path.stem)
+            skip = None
+            if keys & set(_SKIP):
+                if not {"skip_W1", "skip_b1"} <= keys:
+                    raise ModelFormatError(f"{path}: a skip term needs both 'skip_W1' and 'skip_b1'")
+                skip = LinearSkip(*(t.get(k) for k in _SKIP))
+            notes = tuple(line for line in metadata.get("notes", "").split("\n") if line)
+            block = MLPBlock(t["W1"], t["b1"], t.get("W2"), t.get("b2"), act, name=path.stem,
+                             skip=skip, output_activation=metadata.get("output_activation"), notes=notes)
+            from .native import block_network
+            return block_network(block)
         linears = linears_from_state(path, items, natural_order=True)
         act = resolve_activation(path, recorded, given, "this safetensors file") if len(linears) > 1 else \
             Activation("identity")
@@ -107,14 +116,30 @@ def load_safetensors_network(path: "str | os.PathLike[str]", *,
 
 
 def save_safetensors(block: MLPBlock, path: "str | os.PathLike[str]") -> Path:
-    """Write ``block`` with the native key names (float64, exact) and its activation in the metadata."""
+    """Write ``block`` (or a one-hidden-layer Network) with the native key names (float64, exact).
+
+    The skip term goes in tensors ``skip_W1``, ``skip_b1`` (and ``skip_W2``, ``skip_b2`` when
+    present); the activation, output activation and notes in the metadata.
+    """
+    from ..network import as_block
+
     _library()
     from safetensors.numpy import save_file
 
+    block = as_block(block, "save_safetensors")
     path = Path(path)
     tensors = {"W1": np.ascontiguousarray(block.W1), "b1": np.ascontiguousarray(block.b1)}
     if block.W2 is not None:
         tensors["W2"] = np.ascontiguousarray(block.W2)
         tensors["b2"] = np.ascontiguousarray(block.b2)
-    save_file(tensors, str(path), metadata={"activation": block.activation.spec})
+    if block.skip is not None:
+        for key, arr in zip(_SKIP, (block.skip.W1, block.skip.b1, block.skip.W2, block.skip.b2)):
+            if arr is not None:
+                tensors[key] = np.ascontiguousarray(arr)
+    metadata = {"activation": block.activation.spec}
+    if block.output_activation is not None:
+        metadata["output_activation"] = block.output_activation
+    if block.notes:
+        metadata["notes"] = "\n".join(block.notes)
+    save_file(tensors, str(path), metadata=metadata)
     return path

@@ -15,14 +15,16 @@ from ..errors import InvalidArgument, MissingDependency, UnsupportedActivation
 from ..network import Dense, Network
 from ._common import reading
 
-_ACTIVATIONS = {"relu": "relu", "identity": "identity"}
+_ACTIVATIONS = {"relu": "relu", "identity": "identity", "tanh": "tanh", "logistic": "sigmoid"}
 
 
 def from_sklearn(model: Any, *, name: str = "") -> Network:
     """A fitted ``MLPClassifier`` or ``MLPRegressor`` as a :class:`Network` (weights copied exactly).
 
-    Hidden layers use the model's ``activation`` (relu or identity; tanh and logistic are
-    refused). The network's output is the last layer's affine value, before the model's
+    Hidden layers use the model's ``activation`` (relu, identity, tanh, or logistic read as
+    ``sigmoid``; activity is z > 0 whatever the activation, so counts are asked the same
+    way, while equivalence and pruning need a piecewise-linear one). The network's output is the last layer's affine
+    value, before the model's
     ``out_activation_``: identity for a squared-error regressor (so it equals ``predict``),
     exp for ``loss='poisson'``, and for a classifier softmax (or logistic for binary and
     multi-label problems) of these logits gives ``predict_proba``.
@@ -40,7 +42,7 @@ def from_sklearn(model: Any, *, name: str = "") -> Network:
     if kind is None:
         raise UnsupportedActivation(
             f"{type(model).__name__} has activation={model.activation!r}, which sparsecert does not support;"
-            " supported hidden activations: 'relu', 'identity'")
+            " supported hidden activations: 'relu', 'identity', 'tanh', 'logistic'")
     act = Activation(kind)
     label = name or type(model).__name__
     with reading(label):

@@ -21,6 +21,7 @@ import numpy as np
 from ..activations import Activation
 from ..errors import InvalidArgument, MissingDependency, ModelFormatError, UnsupportedLayer
 from ..network import Dense, Network
+from ._batchnorm import fold_batchnorm, fold_note
 from ._common import linears_from_state, network_from_linears, parse_activation, reading, resolve_activation
 
 _NESTED_KEYS = ("state_dict", "model_state_dict", "model")
@@ -112,7 +113,42 @@ def _activation_of(torch: Any, module: Any) -> Activation | None:
         return Activation("gelu" if module.approximate == "none" else "gelu_tanh")
     if kind is nn.SiLU:
         return Activation("silu")
+    if kind is nn.Sigmoid:
+        return Activation("sigmoid")
+    if kind is nn.Tanh:
+        return Activation("tanh")
     return None
+
+
+def _fold_bn(torch: Any, qual: str, m: Any, pending: "tuple[np.ndarray, np.ndarray, str] | None",
+             notes: list[str]) -> tuple[np.ndarray, np.ndarray, str]:
+    label = f"BatchNorm1d layer {qual!r}"
+    if m.training:
+        raise UnsupportedLayer(f"{label} is in training mode (it normalises with each batch's statistics); call"
+                               " model.eval() before from_torch")
+    if m.running_mean is None or m.running_var is None:
+        raise UnsupportedLayer(f"{label} has track_running_stats=False, so it normalises with each batch's"
+                               " statistics even in eval mode; there is no fixed affine map to fold")
+    if pending is None:
+        raise UnsupportedLayer(f"{label} does not directly follow a Linear layer; sparsecert folds an eval-mode"
+                               " batch norm only into the Linear layer right before it")
+    W, b, lin = pending
+    n_out = W.shape[0]
+    scale = _array(torch, m.weight, f"{label} weight") if m.weight is not None else np.ones(n_out)
+    beta = _array(torch, m.bias, f"{label} bias") if m.bias is not None else np.zeros(n_out)
+    mean = _array(torch, m.running_mean, f"{label} running_mean")
+    var = _array(torch, m.running_var, f"{label} running_var")
+    W2, b2 = fold_batchnorm(W, b, scale, beta, mean, var, float(m.eps), label)
+    notes.append(fold_note(label, f"Linear layer {lin!r}"))
+    return W2, b2, lin
+
+
+def _softmax_of(torch: Any, qual: str, m: Any) -> str:
+    name = "softmax" if type(m) is torch.nn.Softmax else "log_softmax"
+    if m.dim not in (None, 1, -1):
+        raise UnsupportedLayer(f"layer {qual!r} is {type(m).__name__}(dim={m.dim}); only a softmax over the features"
+                               " (dim=1 or dim=-1) is supported")
+    return name
 
 
 def _flatten_modules(torch: Any, module: Any, prefix: str = "") -> list[tuple[str, Any]]:
@@ -129,11 +165,18 @@ def _flatten_modules(torch: Any, module: Any, prefix: str = "") -> list[tuple[st
 def from_torch(module: Any, *, name: str = "") -> Network:
     """An in-memory ``nn.Sequential`` (or a single ``nn.Linear``) as a :class:`Network`.
 
-    Supported layers: Linear, ReLU, LeakyReLU, GELU (exact or tanh), SiLU, and the
-    pass-throughs Identity, Dropout (read as in eval mode) and Flatten(1, -1). Two Linear
+    Supported layers: Linear, ReLU, LeakyReLU, GELU (exact or tanh), SiLU, Sigmoid, Tanh, and
+    the pass-throughs Identity, Dropout (read as in eval mode) and Flatten(1, -1). Two Linear
     layers in a row keep the first as a hidden layer with the ``identity`` activation.
-    Weights are copied exactly (float32 widened to float64). Any other layer is an
-    :class:`UnsupportedLayer` naming it.
+    Weights are copied exactly (float32 widened to float64).
+
+    ``BatchNorm1d`` in eval mode directly after a Linear layer is folded into it. The fold
+    needs a square root, so it rounds: each folded weight and bias is the float64 nearest to
+    the exact fold, and **the folded float64 network is the model that is verified** (the
+    network's ``notes`` say so). A batch norm in training mode, without running statistics,
+    or anywhere else is an :class:`UnsupportedLayer`. A final ``Softmax`` / ``LogSoftmax`` over
+    the features is recorded as the network's ``output_activation`` (it changes no hidden
+    unit's activity). Any other layer is an :class:`UnsupportedLayer` naming it.
     """
     torch = _torch()
     nn = torch.nn
@@ -147,22 +190,34 @@ def from_torch(module: Any, *, name: str = "") -> Network:
             f"from_torch reads an nn.Sequential (or one nn.Linear), got {type(module).__name__}; rebuild the model"
             " as nn.Sequential, or save its state_dict and load it with an explicit activation=")
     layers: list[Dense] = []
-    pending: tuple[np.ndarray, np.ndarray] | None = None
+    pending: tuple[np.ndarray, np.ndarray, str] | None = None
+    notes: list[str] = []
+    output_activation: str | None = None
     with reading(label):
         for qual, m in modules:
+            if output_activation is not None and type(m) is not nn.Identity:
+                raise UnsupportedLayer(f"layer {qual!r} ({type(m).__name__}) follows the final {output_activation};"
+                                       " a Softmax / LogSoftmax must be the last layer")
             act = _activation_of(torch, m)
             if isinstance(m, nn.Linear):
                 W = _array(torch, m.weight, f"layer {qual!r} weight")
                 b = _array(torch, m.bias, f"layer {qual!r} bias") if m.bias is not None else \
                     np.zeros(W.shape[0])
                 if pending is not None:
-                    layers.append(Dense(*pending, Activation("identity")))
-                pending = (W, b)
+                    layers.append(Dense(*pending[:2], Activation("identity")))
+                pending = (W, b, qual)
+            elif type(m) is nn.BatchNorm1d:
+                pending = _fold_bn(torch, qual, m, pending, notes)
+            elif type(m) in (nn.Softmax, nn.LogSoftmax):
+                if pending is None:
+                    raise UnsupportedLayer(f"layer {qual!r} ({type(m).__name__}) does not directly follow the last"
+                                           " Linear layer; a Softmax / LogSoftmax is supported only on the output")
+                output_activation = _softmax_of(torch, qual, m)
             elif act is not None:
                 if pending is None:
                     raise UnsupportedLayer(f"layer {qual!r} ({type(m).__name__}) does not follow a Linear layer;"
                                            " only Linear-activation chains are supported")
-                layers.append(Dense(*pending, act))
+                layers.append(Dense(*pending[:2], act))
                 pending = None
             elif type(m) in (nn.Identity, nn.Dropout):
                 continue
@@ -173,9 +228,10 @@ def from_torch(module: Any, *, name: str = "") -> Network:
             else:
                 raise UnsupportedLayer(
                     f"layer {qual!r} is a {type(m).__name__}, which is not supported; supported layers: Linear,"
-                    " ReLU, LeakyReLU, GELU, SiLU, Identity, Dropout, Flatten")
+                    " ReLU, LeakyReLU, GELU, SiLU, Sigmoid, Tanh, BatchNorm1d (eval mode, after a Linear), Softmax /"
+                    " LogSoftmax (last), Identity, Dropout, Flatten")
         if pending is not None:
-            layers.append(Dense(*pending))
+            layers.append(Dense(*pending[:2]))
         if not layers:
             raise ModelFormatError("the module has no Linear layer")
-        return Network(layers, name=label)
+        return Network(layers, name=label, output_activation=output_activation, notes=notes)

@@ -7,7 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from sparsecert.sparse_models import Hypercube, MLPBlock, load_npz, parity_block, planted_sparse, random_block, save_npz
+from sparsecert.sparse_models import (Hypercube, MLPBlock, load, load_npz, parity_block, planted_sparse, random_block,
+                                      save_npz)
 
 
 @pytest.fixture
@@ -73,12 +74,24 @@ def test_prune_writes_an_equivalent_smaller_model(planted, tmp_path, cli):
     assert back.code == 0
 
 
-def test_prune_says_when_the_skip_term_cannot_be_written(tmp_path, cli):
+@pytest.mark.parametrize("suffix", [".npz", ".safetensors", ".onnx"])
+def test_prune_writes_the_skip_term_in_every_format(tmp_path, cli, suffix):
+    pytest.importorskip({".npz": "numpy", ".safetensors": "safetensors", ".onnx": "onnx"}[suffix])
     block = MLPBlock([[1.0, 1.0], [1.0, -1.0], [0.5, 0.0]], [-3.0, 2.5, 0.0], [[1.0, 2.0, 3.0]], [0.5])
     path = save_npz(block, tmp_path / "m.npz")
-    res = cli("prune", path, "--domain", "hypercube", "-o", tmp_path / "p.npz")
-    assert res.code == 0 and "cannot hold the skip term" in res.out
-    assert load_npz(tmp_path / "p.npz").s == 2
+    out_path = tmp_path / f"p{suffix}"
+    res = cli("prune", path, "--domain", "hypercube", "-o", out_path, "--json")
+    assert res.code == 0, res.err
+    out = json.loads(res.out)
+    assert out["file_units"] == 1 and out["file_skip_rank"] == 1 and out["file_is_exact_prune"]
+    pruned = load(out_path)
+    assert pruned.s == 1 and pruned.skip is not None  # unit 0 dropped, unit 1 folded, unit 2 kept
+    X = np.concatenate([c for _, c in Hypercube(2).chunks()])
+    assert np.array_equal(pruned.forward(X), block.forward(X))
+    text = cli("prune", path, "--domain", "hypercube", "-o", out_path)
+    assert text.code == 0 and "exact affine skip term (rank 1)" in text.out
+    back = cli("equiv", path, out_path, "--domain", "hypercube", "--json")
+    assert back.code == 0 and json.loads(back.out)["status"] == "verified"
 
 
 def test_prune_bad_output_path(planted, tmp_path, cli):

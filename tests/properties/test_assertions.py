@@ -165,14 +165,30 @@ def test_binomial_tail():
     assert binomial_tail(2, 3, 0.5) == pytest.approx(0.5)
 
 
-def test_large_blocks_are_described_not_printed():
+@pytest.fixture
+def failure_dir(tmp_path):
+    before = session.failure_dir()
+    session.set_failure_dir(tmp_path / "failures")
+    yield tmp_path / "failures"
+    session.set_failure_dir(before)
+
+
+def test_large_blocks_are_saved_and_the_reproduction_loads_them(failure_dir):
     planted = planted_sparse(30, 200, 4, seed=1)
     with pytest.raises(SparsityAssertionError) as info:
         assert_k_sparse(planted.block, 3, Hypercube(30))
     msg = str(info.value)
-    assert "too large to print" in msg and "save_npz(block, 'counterexample.npz')" in msg
-    assert "check_sparsity(block, 3, Hypercube(30))" in msg
-    assert len(info.value.result.witness.active_units) == 4
+    assert "W1=" not in msg and len(msg.splitlines()) <= 10 and max(map(len, msg.splitlines())) < 300
+    (saved,) = failure_dir.glob("*.npz")
+    assert f"saved to {saved}" in msg
+    code = reproduce_code(msg)
+    assert f'block = load("{saved}")' in code and code.splitlines()[-1] == "check_sparsity(block, 3, Hypercube(30))"
+    scope: dict = {}
+    exec(code.rsplit("\n", 1)[0], scope)
+    assert scope["block"].same_as(planted.block)
+    again = eval(code.splitlines()[-1], scope)
+    assert isinstance(again, Violated) and again.witness.count == info.value.result.witness.count == 4
+    assert np.array_equal(np.load(saved)["witness_x"], info.value.result.witness.x)
 
 
 def test_falsifying_examples_print_blocks_as_source():

@@ -1,4 +1,4 @@
-"""Instance bounds (THEORY.md §7): a network's own norms, sparsity and F, and the registry evaluated there."""
+"""Instance bounds (docs/theory.md §7): a network's own norms, sparsity and F, and the registry evaluated there."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def test_parity_block_on_the_cube():
     assert math.sqrt(8) <= q.R <= math.sqrt(8) * (1 + 1e-12)
     assert 1 <= q.F <= 1 + 1e-9
     e = entries(rep)
-    # THEORY §2: for the t-parity B5 = 4t (the exact influence is t = 3)
+    # docs/theory.md §2: for the t-parity B5 = 4t (the exact influence is t = 3)
     assert e["influence_sparse_relu"].evaluation.value == pytest.approx(12, rel=1e-12)
     assert e["influence_sparse_relu"].evaluation.value >= 12
     assert e["influence_step"].evaluation is None and "step" in e["influence_step"].reason

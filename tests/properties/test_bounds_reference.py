@@ -1,6 +1,6 @@
 """Every registry entry against an independent plain-Python computation (math and fractions, no sympy).
 
-Exact rational inputs are drawn by Hypothesis; the references recompute each THEORY.md
+Exact rational inputs are drawn by Hypothesis; the references recompute each docs/theory.md
 formula from scratch. Entries with ceilings are compared exactly on their rational parts.
 """
 

@@ -1,4 +1,4 @@
-"""THEORY.md's numeric sanity examples, reproduced through the registry."""
+"""docs/theory.md's numeric sanity examples, reproduced through the registry."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def c2_over_c1(n, d, delta):
 @pytest.mark.parametrize("delta, threshold", [("0.1", 7.05), ("0.01", 17.2), ("1e-6", 158)])
 def test_c2_beats_c1_exactly_above_the_n_d_threshold(delta, threshold):
     exact = math.exp(math.sqrt(2 * math.log(1 / float(delta))) + 0.5 - math.log(2))
-    # THEORY's figures are the exact thresholds 7.049, 17.145, 158.17 to about three digits (17.145 is printed
+    # docs/theory.md's figures are the exact thresholds 7.049, 17.145, 158.17 to about three digits (17.145 is printed
     # as 17.2; 158.17 as 158, so the first whole N_d where C2 wins at delta = 1e-6 is 159, not 158).
     assert abs(exact - threshold) < 0.2
     # with d = 1, N_d = n + 1: the registry's C2 <= C1 switches exactly at the threshold
@@ -84,7 +84,7 @@ def test_e3_factor_values():
     assert round(e3_factor(10**6 - 1, 10**6), -1) == 1180  # n + 1 = m: L_m = m ln 2, the cap
     cap = 1 + math.sqrt(math.pi / 2) + math.sqrt(2 * 10**6 * math.log(2))
     assert e3_factor(10**6 - 1, 10**6) == pytest.approx(cap)
-    # E4's constant C = 2 C_0 (THEORY E4): about 24,000 at m = 10^6, far above E3's cap
+    # E4's constant C = 2 C_0 (docs/theory.md §6 E4): about 24,000 at m = 10^6, far above E3's cap
     c0 = (6 * math.sqrt(320) + 6) / math.log(2) + (1 + 36 * math.sqrt(math.log(2))) / math.log(2) ** 1.5
     assert round(c0, 1) == 217.2
     assert round(2 * c0 * math.log(2 * 10**6) ** 1.5, -3) == 24000

@@ -1,4 +1,4 @@
-"""The fast Walsh-Hadamard transform and the Spectrum against the definitions of THEORY.md §1."""
+"""The fast Walsh-Hadamard transform and the Spectrum against the definitions of docs/theory.md §1."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def test_wht_matches_direct_definition(n):
 
 
 def test_direct_definition_is_the_expectation_of_f_chi_S():
-    """f^(S) = E[f chi_S] with chi_S(x) = prod_{j in S} x_j on the THEORY §1 point order."""
+    """f^(S) = E[f chi_S] with chi_S(x) = prod_{j in S} x_j on the docs/theory.md §1 point order."""
     n = 5
     X = _points(n)
     rng = np.random.default_rng(7)

@@ -1,4 +1,4 @@
-"""Every THEORY §2-§4 inequality on random, planted and junta blocks: Hypothesis hunts for a violation."""
+"""Every docs/theory.md §2-§4 inequality on random, planted and junta blocks: Hypothesis hunts for a violation."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ ACTS = st.sampled_from(["relu", "step"])
 
 def _assert_ok(report):
     bad = [f"{c.name}: {c.lhs!r} {c.relation} {c.rhs!r} ({c.detail})" for c in report.violations]
-    assert not bad, "THEORY inequality violated: " + "; ".join(bad)
+    assert not bad, "docs/theory.md inequality violated: " + "; ".join(bad)
     names = {c.name for c in report.checks}
     act = report.measures.activation
     if act == "relu":
@@ -45,7 +45,7 @@ def test_random_blocks(n, s, seed, act, fire, eps_rel):
 @given(n=st.integers(2, 10), s=st.integers(2, 14), seed=st.integers(0, 10**6), act=ACTS,
        spread=st.floats(0.0, 1.5))
 def test_theory_sparse_bias_family(n, s, seed, act, spread):
-    """THEORY §2 check 2: b_i = -U(0, 1.5) ||w_i||_1, any outer weights."""
+    """docs/theory.md §2 check 2: b_i = -U(0, 1.5) ||w_i||_1, any outer weights."""
     rng = np.random.default_rng(seed)
     W = rng.normal(size=(s, n)) * rng.uniform(0.1, 3.0)
     b = -rng.uniform(0, spread, size=s) * np.abs(W).sum(axis=1)
@@ -97,7 +97,7 @@ def test_junta_blocks(seed, t, act, pad):
 @pytest.mark.parametrize("act", ["relu", "step"])
 @pytest.mark.parametrize("n,t", [(6, 2), (8, 3), (10, 4)])
 def test_parity_known_values(act, n, t):
-    """THEORY §2 check 4 / §5: I = t, B4 = B5 = 4t, k = 1, all weight at degree t."""
+    """docs/theory.md §2 check 4 / §5: I = t, B4 = B5 = 4t, k = 1, all weight at degree t."""
     rng = np.random.default_rng(n)
     coords = sorted(rng.choice(n, size=t, replace=False).tolist())
     rep = check_block(parity_block(n, coords, activation=act))
@@ -112,7 +112,7 @@ def test_parity_known_values(act, n, t):
 
 
 def test_step_bound_is_tight_for_one_unit():
-    """THEORY §2 check 3: I <= (min(2k,s)/4) sum a_i^2 AS_i has ratio 1.0 when s = 1."""
+    """docs/theory.md §2 check 3: I <= (min(2k,s)/4) sum a_i^2 AS_i has ratio 1.0 when s = 1."""
     rng = np.random.default_rng(0)
     for _ in range(5):
         w = rng.normal(size=(1, 7))
@@ -122,7 +122,7 @@ def test_step_bound_is_tight_for_one_unit():
 
 
 def test_scaling_laws():
-    """THEORY §2 check 5: a -> lambda a scales I and every bound by lambda^2; (w, b) -> lambda (w, b)
+    """docs/theory.md §2 check 5: a -> lambda a scales I and every bound by lambda^2; (w, b) -> lambda (w, b)
     scales the relu I by lambda^2 and leaves the step I unchanged."""
     base = random_block(8, 10, 4, fire_rate=0.2)
     lam = 3.0

@@ -130,7 +130,7 @@ def test_low_degree_intervals_coverage_and_exact_identity():
         assert est.coefficients.half_width[0] < 0.4  # the largest coefficients are 1 and 0.5
     assert hits_c / 60 >= _min_coverage(delta, 60)
     assert hits_w / 60 >= _min_coverage(delta, 60)
-    # THEORY §4 identity: ||h - f||^2 = sum_{|S|<=d} (f~ - f^)^2 + W^{>d}, exactly via the WHT
+    # docs/theory.md §4 identity: ||h - f||^2 = sum_{|S|<=d} (f~ - f^)^2 + W^{>d}, exactly via the WHT
     X = _points(8)
     h = np.zeros(256)
     for S, c in zip(est.subsets, est.coefficients.estimate):
@@ -147,7 +147,7 @@ def test_low_degree_intervals_coverage_and_exact_identity():
 
 @pytest.mark.parametrize("d", [1, 2])
 def test_lmn_sample_size_failure_rate(d):
-    """THEORY §4 check: with m = min(m_C1, m_C2), P[sum_{|S|<=d} (f~ - f^)^2 > eps_est] <= delta (+ margin)."""
+    """docs/theory.md §4 check: with m = min(m_C1, m_C2), P[sum_{|S|<=d} (f~ - f^)^2 > eps_est] <= delta (+ margin)."""
     n, delta, eps_est = 8, 0.1, 0.25
     block = random_block(n, 10, 3, fire_rate=0.3)
     spec = spectrum(block)

@@ -1,4 +1,4 @@
-"""Regression: the Low-Degree Algorithm meets THEORY §4's guarantee at the registry's sample size.
+"""Regression: the Low-Degree Algorithm meets docs/theory.md §4's guarantee at the registry's sample size.
 
 Targets are juntas on t <= d coordinates with ±1 values (F = 1, degree <= d, so W^{>d} = 0)
 on {-1,1}^n. At m = min(ceil(m_C1), ceil(m_C2)) from the bounds registry, a draw *fails*

@@ -18,7 +18,7 @@ from sparsecert.properties.strategies import (
     points,
     sparse_blocks,
 )
-from sparsecert.sparse_models import Box, Hypercube, InvalidArgument, LinfBall, MLPBlock, PointSet, Polytope
+from sparsecert.sparse_models import Hypercube, InvalidArgument, MLPBlock, Polytope
 from sparsecert.verify import Verified, check_sparsity, max_active
 from sparsecert.verify.exact_eval import exact_active_mask
 

@@ -16,8 +16,6 @@ from pathlib import Path
 import pytest
 
 import sparsecert.properties as properties
-import sparsecert.properties.bounds
-import sparsecert.properties.strategies
 import sparsecert.sparse_models as sparse_models
 import sparsecert.verify as verify
 from sparsecert.sparse_models import planted_sparse, random_block, save_npz
@@ -81,7 +79,8 @@ def test_user_file_passes_for_a_sparse_model_and_fails_with_a_shrunk_witness_for
     assert bad.returncode == 1, out + bad.stderr
     assert "2 failed, 1 passed" in out  # pruning stays equivalent even for the dense model
     assert "SparsityAssertionError" in out and "witness input x = [" in out and "active units: [" in out
-    assert "reproduce:" in out and "check_sparsity(MLPBlock(W1=" in out
+    assert "reproduce:" in out and 'block = load("' in out and "check_sparsity(block, 2, Hypercube(8))" in out
+    assert "MLPBlock(W1=" not in out  # the 12 x 8 block is saved, not printed
     # Hypothesis shrank the failing input to the simplest cube point (all coordinates +1)
     assert "x=array([1., 1., 1., 1., 1., 1., 1., 1.])" in out
     assert "witness input x = [1, 1, 1, 1, 1, 1, 1, 1]" in out
@@ -151,7 +150,7 @@ def test_counts():
 
 
 @pytest.mark.parametrize("profile, marked", [("sparsecert", 25)])
-def test_profile_applies_to_marked_tests_only(tmp_path, profile, marked):
+def test_profile_applies_to_marked_tests_and_not_to_unrelated_ones(tmp_path, profile, marked):
     (tmp_path / "test_profiles.py").write_text(PROFILE_FILE)
     res = run_pytest(tmp_path, "test_profiles.py", {}, "-s", "--strict-markers", "--sparsecert-profile", profile)
     assert res.returncode == 0, res.stdout + res.stderr

@@ -131,14 +131,14 @@ def test_non_finite_bias_and_output_weights_refused():
 
 
 def test_unknown_activation_and_bad_name():
-    with pytest.raises(UnsupportedActivation, match="unknown activation 'tanh'"):
-        MLPBlock(np.ones((1, 2)), [0.0], activation="tanh")
+    with pytest.raises(UnsupportedActivation, match="unknown activation 'softplus'"):
+        MLPBlock(np.ones((1, 2)), [0.0], activation="softplus")
     with pytest.raises(InvalidArgument, match="name must be a string"):
         MLPBlock(np.ones((1, 2)), [0.0], name=3)  # type: ignore[arg-type]
 
 
 def test_activation_specs_round_trip():
-    for spec in ("relu", "step", "leaky_relu:0.125", "gelu", "gelu_tanh", "silu", "identity"):
+    for spec in ("relu", "step", "leaky_relu:0.125", "gelu", "gelu_tanh", "silu", "sigmoid", "tanh", "identity"):
         act = Activation.parse(spec)
         assert Activation.parse(act.spec) == act
     assert Activation.parse("leaky_relu") == Activation("leaky_relu", 0.01)

@@ -1,4 +1,4 @@
-"""Domains: dimensions, membership, sampling, exact enumeration order (THEORY.md §1), errors."""
+"""Domains: dimensions, membership, sampling, exact enumeration order (docs/theory.md §1), errors."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def test_chunks_cover_every_point_once_in_theory_order(n, values, chunk):
     np.testing.assert_array_equal(X, expected)
     assert len({tuple(row) for row in X}) == 2**n
     if values == (-1, 1):
-        np.testing.assert_array_equal(X, 1 - 2 * bits)  # THEORY.md §1: x_j = 1 - 2 bit_j(r)
+        np.testing.assert_array_equal(X, 1 - 2 * bits)  # docs/theory.md §1: x_j = 1 - 2 bit_j(r)
 
 
 @given(st.integers(1, MAX_ENUMERATION_DIM), st.data())

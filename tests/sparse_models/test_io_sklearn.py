@@ -39,7 +39,8 @@ def _fit(model, n_out: int, kind: str):
 @pytest.mark.parametrize("activation", ["relu", "identity"])
 @pytest.mark.parametrize("n_out", [1, 3])
 def test_regressor_matches_predict(activation, n_out):
-    model, X = _fit(sklearn_nn.MLPRegressor(hidden_layer_sizes=(9, 7), activation=activation, max_iter=60, random_state=0), n_out, "reg")
+    reg = sklearn_nn.MLPRegressor(hidden_layer_sizes=(9, 7), activation=activation, max_iter=60, random_state=0)
+    model, X = _fit(reg, n_out, "reg")
     net = from_sklearn(model)
     assert net.widths == (9, 7) and net.layers[0].activation.name == activation
     out = net.forward(X)
@@ -67,10 +68,19 @@ def test_weights_are_copied_exactly():
                                                                                    model.intercepts_[1])
 
 
-@pytest.mark.parametrize("activation", ["tanh", "logistic"])
-def test_unsupported_activations(activation):
-    model, _ = _fit(sklearn_nn.MLPRegressor(hidden_layer_sizes=(4,), activation=activation, max_iter=5, random_state=0), 1, "reg")
-    with pytest.raises(UnsupportedActivation, match=f"activation='{activation}'.*supported hidden activations"):
+@pytest.mark.parametrize("activation, name", [("tanh", "tanh"), ("logistic", "sigmoid")])
+def test_tanh_and_logistic_hidden_layers(activation, name):
+    model, X = _fit(sklearn_nn.MLPRegressor(hidden_layer_sizes=(4,), activation=activation, max_iter=5, random_state=0),
+                    1, "reg")
+    net = from_sklearn(model)
+    assert net.layers[0].activation.name == name
+    np.testing.assert_allclose(net.forward(X).ravel(), model.predict(X), rtol=1e-12, atol=1e-12)
+
+
+def test_unsupported_activation_is_named():
+    model, _ = _fit(sklearn_nn.MLPRegressor(hidden_layer_sizes=(4,), max_iter=5, random_state=0), 1, "reg")
+    model.activation = "softsign"  # not one scikit-learn has; stands for any future one
+    with pytest.raises(UnsupportedActivation, match="activation='softsign'.*supported hidden activations"):
         from_sklearn(model)
 
 

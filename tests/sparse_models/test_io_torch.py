@@ -178,10 +178,10 @@ def test_from_torch_flatten_identity_nested_and_linear_pairs():
 
 
 @pytest.mark.parametrize("module, error, match", [
-    (lambda: nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1)), UnsupportedLayer,
-     r"layer '1' is a Tanh, which is not supported"),
+    (lambda: nn.Sequential(nn.Linear(3, 4), nn.Softplus(), nn.Linear(4, 1)), UnsupportedLayer,
+     r"layer '1' is a Softplus, which is not supported"),
     (lambda: nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 1)), UnsupportedLayer,
-     r"layer '1' is a BatchNorm1d"),
+     r"BatchNorm1d layer '1' is in training mode .*call model.eval\(\)"),
     (lambda: nn.Sequential(nn.Sequential(nn.Conv1d(1, 1, 3))), UnsupportedLayer, r"layer '0.0' is a Conv1d"),
     (lambda: nn.Sequential(nn.ReLU(), nn.Linear(3, 1)), UnsupportedLayer, r"layer '0' \(ReLU\) does not follow"),
     (lambda: nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.ReLU()), UnsupportedLayer, r"layer '2' \(ReLU\)"),

@@ -34,6 +34,17 @@ def exact_output(block: MLPBlock, x, linear=None) -> list[Fraction]:
                for o in range(block.W2.shape[0])]
     if linear is not None:
         out = [o + sum(a * v for a, v in zip(row, xs)) + c for o, row, c in zip(out, linear.A, linear.c)]
+    skip = getattr(block, "skip", None)
+    if skip is not None:  # x -> skip.W2 (skip.W1 x + skip.b1) + skip.b2, evaluated directly
+        t = [Fraction(float(b)) + sum(Fraction(float(w)) * v for w, v in zip(row, xs))
+             for row, b in zip(skip.W1, skip.b1)]
+        if skip.W2 is not None:
+            t = [sum(Fraction(float(a)) * v for a, v in zip(row, t)) for row in skip.W2]
+        if skip.b2 is not None:
+            t = [v + Fraction(float(b)) for v, b in zip(t, skip.b2)]
+        out = [o + v for o, v in zip(out, t)]
+    if getattr(block, "output_activation", None) is not None:
+        raise ValueError(f"no exact oracle for {block.output_activation}")
     return out
 
 

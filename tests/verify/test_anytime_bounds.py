@@ -12,14 +12,14 @@ import pytest
 
 pytest.importorskip("highspy")
 
-import sparsecert.verify.api as api  # noqa: E402
+import sparsecert.verify.solvers.lp.staged as staged  # noqa: E402
 from sparsecert.sparse_models import Box, random_block  # noqa: E402
 from sparsecert.verify import max_active  # noqa: E402
-from sparsecert.verify.bnb import HAVE_NUMBA, branch_and_bound  # noqa: E402
-from sparsecert.verify.conflicts import pair_conflicts  # noqa: E402
+from sparsecert.verify.solvers.cube_bnb import HAVE_NUMBA, branch_and_bound  # noqa: E402
+from sparsecert.verify.solvers.lp.conflicts import pair_conflicts  # noqa: E402
 from sparsecert.verify.integer_form import count_active_at_float, cube_rows, real_rows  # noqa: E402
-from sparsecert.verify.lp_bnb import lp_branch_and_bound  # noqa: E402
-from sparsecert.verify.relaxation import float_rows  # noqa: E402
+from sparsecert.verify.solvers.lp.bnb import lp_branch_and_bound  # noqa: E402
+from sparsecert.verify.solvers.lp.relaxation import float_rows  # noqa: E402
 
 from .oracle import brute_max_active  # noqa: E402
 from .test_oracle_differential import _instances  # noqa: E402
@@ -65,7 +65,7 @@ def test_lp_box_node_limits_match_fourier_motzkin_oracle(monkeypatch):
     """Boxes through the engine, whose LP runs are cut to a few nodes: every bound they report
     holds the exact maximum (presolve off, so the LP's group is the whole block)."""
     seen = []
-    real = api.lp_branch_and_bound
+    real = staged.lp_branch_and_bound
 
     def limited(*args, **kw):
         kw.pop("node_limit", None)  # the engine passes its own (None without a limit)
@@ -73,7 +73,7 @@ def test_lp_box_node_limits_match_fourier_motzkin_oracle(monkeypatch):
         seen.append(out)
         return out
 
-    monkeypatch.setattr(api, "lp_branch_and_bound", limited)
+    monkeypatch.setattr(staged, "lp_branch_and_bound", limited)
     rng = np.random.default_rng(17)
     checked = 0
     for idx in range(40):

@@ -60,10 +60,10 @@ def test_split_scan_after_the_parallel_kernel_ran_in_this_process():
     pytest.importorskip("numba")
     from sparsecert.sparse_models import Hypercube
     from sparsecert.verify import max_active
-    from sparsecert.verify.enumerate import _count_possible
+    from sparsecert.verify.solvers.enumeration import count_possible
 
     rng = np.random.default_rng(0)
-    _count_possible(rng.random((64, 8)), rng.random((64, 8)))  # launches the threading layer here
+    count_possible(rng.random((64, 8)), rng.random((64, 8)))  # launches the threading layer here
     block = random_block(24, 64, seed=3, fire_rate=0.05)
     split = max_active(block, Hypercube(24), jobs=2)
     assert split.optimal

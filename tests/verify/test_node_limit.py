@@ -8,13 +8,14 @@ import pytest
 
 pytest.importorskip("highspy")
 
-import sparsecert.verify.bnb as bnb  # noqa: E402
+import sparsecert.verify.solvers.cube_bnb as bnb  # noqa: E402
 from sparsecert.sparse_models import Box, random_block  # noqa: E402
-from sparsecert.verify.conflicts import pair_conflicts  # noqa: E402
+from sparsecert.verify.solvers.lp.conflicts import pair_conflicts  # noqa: E402
 from sparsecert.verify.integer_form import count_active_at_float, cube_rows, real_rows  # noqa: E402
-from sparsecert.verify.lp_bnb import lp_branch_and_bound, milp_candidates  # noqa: E402
-from sparsecert.verify.relaxation import float_rows  # noqa: E402
-from sparsecert.verify.search import HAVE_ANNEAL, box_search, cube_anneal, cube_search  # noqa: E402
+from sparsecert.verify.solvers.lp.bnb import lp_branch_and_bound  # noqa: E402
+from sparsecert.verify.solvers.lp.milp import milp_candidates  # noqa: E402
+from sparsecert.verify.solvers.lp.relaxation import float_rows  # noqa: E402
+from sparsecert.verify.solvers.heuristics import HAVE_ANNEAL, box_search, cube_anneal, cube_search  # noqa: E402
 
 
 

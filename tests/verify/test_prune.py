@@ -49,13 +49,16 @@ def test_prune_is_proved_and_exactly_equal_on_the_cube(act, with_w2):
         _assert_pointwise_equal(res, cube_points(n))
 
 
-def test_relu_folding_needs_a_skip_term_and_the_file_keeps_folded_units():
+def test_relu_folding_needs_a_skip_term_and_the_file_block_holds_it():
     block = MLPBlock([[1.0, 1.0], [1.0, -1.0], [0.5, 0.0], [-1.0, -1.0]], [-3.0, 2.5, 0.0, 0.0],
                      [[1.0, 2.0, 3.0, 4.0]], [0.5])
     res = prune(block, Hypercube(2))
     assert res.dropped == (0,) and res.folded == (1,) and res.kept == (2, 3)
     assert res.linear is not None and [str(v) for v in res.linear.A[0]] == ["2", "-2"] and str(res.linear.c[0]) == "5"
-    assert res.file_block.s == 3 and not res.file_is_exact_prune
+    # the file block is the pruned block itself: 2 units plus the folded unit as a rank-1 skip term
+    assert res.file_block.s == 2 and res.file_is_exact_prune and res.file_block.skip.rank == 1
+    assert np.array_equal(res.file_block.skip.W1, [[1.0, -1.0]]) and np.array_equal(res.file_block.skip.W2, [[2.0]])
+    assert res.file_proof is res.proof and res.file_proof.status == "verified"
     _assert_pointwise_equal(res, cube_points(2))
 
 

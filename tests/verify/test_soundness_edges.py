@@ -107,11 +107,12 @@ def test_box_as_wide_as_the_float_range():
 # -- 9. Ctrl-C keeps the proved bracket --------------------------------------------------------
 
 def _interrupt_inside(monkeypatch, name: str) -> None:
-    import sparsecert.verify.api as api
+    import sparsecert.verify.solvers.cube_bnb as cube_bnb
+    import sparsecert.verify.solvers.lp.staged as staged
 
     def boom(*args, **kwargs):
         raise KeyboardInterrupt
-    monkeypatch.setattr(api, name, boom)
+    monkeypatch.setattr(staged if name == "lp_branch_and_bound" else cube_bnb, name, boom)
 
 
 def test_interrupt_gives_the_bracket_proved_so_far(monkeypatch):
@@ -176,16 +177,16 @@ def test_cli_internal_error_exits_4_with_one_line(monkeypatch, tmp_path, capsys)
 def test_kernel_compilation_moves_the_deadline(monkeypatch):
     """The engine warms the numba kernels before using them and adds the time taken to its
     deadline (simulated here: a warm-up reported as 5 s, which a 0.5 s timeout must not lose)."""
-    import sparsecert.verify.api as api
+    import sparsecert.verify.engine.core as core
     from sparsecert.sparse_models import Hypercube, random_block
 
-    monkeypatch.setattr(api, "warm_up", lambda: 5.0)
+    monkeypatch.setattr(core, "warm_up", lambda: 5.0)
     block = random_block(12, 16, seed=3, fire_rate=0.2)
-    eng = api._Engine(block, Hypercube(12), 0.0, 0.5, "auto", True, 0, "z3")
-    before = eng.deadline
-    eng._warm()
-    assert eng.deadline == before + 5.0
-    assert any("not counted" in note for note in eng.notes)
+    eng = core.Engine(block, Hypercube(12), 0.0, 0.5, "auto", True, 0, "z3")
+    before = eng.budget.deadline
+    eng.warm()
+    assert eng.budget.deadline == before + 5.0
+    assert any("not counted" in note for note in eng.record.notes)
 
 
 def test_warm_up_runs_once_per_process():

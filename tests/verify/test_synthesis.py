@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from sparsecert.sparse_models import InvalidArgument, ShapeError, junta_block, sign_patterns
-from sparsecert.verify import synthesize, truth_table
+from sparsecert.verify import Status, synthesize, truth_table
 from sparsecert.verify.synthesis import evaluate
 
 
 def _check_found(res, table, k):
-    assert res.status == "found"
+    assert res.outcome == "found" and res.status is Status.VERIFIED
     X = sign_patterns(int(np.log2(len(table))))
     np.testing.assert_array_equal(res.block.forward(X)[:, 0], np.array(table, dtype=float))
     assert int(res.block.active_count(X).max()) <= k
@@ -67,10 +67,11 @@ def test_none_exists_answers_match_exhaustive_search(act):
         for k, s in ((1, 1), (1, 2), (2, 2)):
             res = synthesize(table, k, s, weight_range=1, activation=act)
             truth = _exists(np.array(table), k, s, 1, act)
-            assert res.status == ("found" if truth else "none"), (name, k, s, res.as_dict())
+            assert res.outcome == ("found" if truth else "none"), (name, k, s, res.as_dict())
+            assert res.status is (Status.VERIFIED if truth else Status.VIOLATED)
             if truth:
                 _check_found(res, table, k)
-            seen.add(res.status)
+            seen.add(res.outcome)
     assert seen == {"found", "none"}
 
 

@@ -1,4 +1,4 @@
-"""The fast Z3 encodings (verify/z3_helpers.py, verify/backends/z3_backend.py).
+"""The fast Z3 encodings (verify/backends/z3_encoding.py, verify/backends/z3_backend.py).
 
 * the C-API builder says exactly what z3's Python operators say, on coefficients of any size;
 * Z3Backend answers (cube, box, polytope, unbounded sides) against independent exact oracles:
@@ -18,14 +18,14 @@ import numpy as np
 import pytest
 import z3
 
-import sparsecert.verify.z3_helpers as zh
+import sparsecert.verify.backends.z3_encoding as zh
 from sparsecert.sparse_models.errors import DomainError
 from sparsecert.verify.backends import make_backend
 from sparsecert.verify.backends.base import CubeQuery, RealQuery
 from sparsecert.verify.backends.z3_backend import Z3Backend
 from sparsecert.verify.integer_form import IntegerRows, cube_rows, real_rows
-from sparsecert.verify.z3_helpers import (EncodingTimeout, feasible_point, iter_linear_constraints, linear_constraints,
-                               linear_sum, max_slack)
+from sparsecert.verify.backends.z3_encoding import (EncodingTimeout, feasible_point, iter_linear_constraints,
+                                                    linear_constraints, linear_sum, max_slack)
 
 from .oracle import brute_max_active
 from .test_real_domains import _fm_feasible

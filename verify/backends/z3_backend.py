@@ -6,7 +6,7 @@ integers, so linear integer arithmetic is used (Z3's pseudo-Boolean constraints 
 only 32-bit coefficients). One solver is kept per query and each cardinality target is
 asked under an assumption, so learnt clauses carry over between questions.
 
-The rows are built through Z3's C API (:mod:`verify.z3_helpers`), not its Python
+The rows are built through Z3's C API (:mod:`verify.backends.z3_encoding`), not its Python
 operators, and the build stops at the backend's deadline: every question is then
 answered ``unknown`` (reason ``timeout``), never from a partial encoding.
 """
@@ -22,8 +22,8 @@ import z3
 
 from sparsecert.sparse_models.errors import InvalidArgument
 
-from ..z3_helpers import EncodingTimeout, bound_constraints, check_deadline, iter_linear_constraints, model_fraction
 from .base import CubeQuery, Outcome, RealQuery
+from .z3_encoding import EncodingTimeout, bound_constraints, check_deadline, iter_linear_constraints, model_fraction
 
 
 def _box_form(C, T, H, Dh, M, Dm) -> tuple[list[int], Fraction]:

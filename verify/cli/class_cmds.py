@@ -1,8 +1,9 @@
 """``sparsecert member | equiv | prune | sparsify | synthesize``: class membership, equivalence,
 certified pruning, bias sparsification and synthesis of small sparse networks.
 
-Exit status as for ``verify``: 0 verified / proved (synthesize: network found), 1 violated
-(synthesize: proved that none exists), 2 bad input, 3 unknown or timeout.
+Exit status as for ``verify`` (``exit_codes.py``, from each result's ``status``): 0 verified /
+proved (synthesize: network found), 1 violated (synthesize: proved that none exists), 2 bad
+input, 3 unknown or timeout.
 """
 
 from __future__ import annotations
@@ -12,18 +13,17 @@ from pathlib import Path
 import numpy as np
 
 from sparsecert.sparse_models import load, save_npz
+from sparsecert.sparse_models.io import check_save_path, save_model
 from sparsecert.sparse_models.errors import DomainError, InvalidArgument
 
 from ..equivalence import equivalent
 from ..membership import is_member
 from ..prune import prune
 from ..sparsify import sparsify
+from ..results import Status
 from ..synthesis import NAMED, synthesize, truth_table
 from .common import DOMAIN_HELP, add_model_argument, load_model, parse_domains, print_json
-from .main import EXIT_UNKNOWN, EXIT_VERIFIED, EXIT_VIOLATED
-
-_EXIT = {"verified": EXIT_VERIFIED, "violated": EXIT_VIOLATED, "unknown": EXIT_UNKNOWN,
-         "found": EXIT_VERIFIED, "none": EXIT_VIOLATED}
+from .exit_codes import exit_code
 
 
 def _one_domain(spec: str, n: int):
@@ -50,6 +50,11 @@ def _npz_out(path: str) -> Path:
     if not p.parent.exists():
         raise InvalidArgument(f"the directory of -o {path!r} does not exist")
     return p
+
+
+def _model_out(path: str, block) -> Path:
+    """-o for prune / sparsify: .npz, .onnx or .safetensors, chosen by the suffix (checked before any work)."""
+    return check_save_path(path, "-o", block)
 
 
 # -- member ---------------------------------------------------------------------------------------
@@ -83,12 +88,12 @@ def run_member(args) -> int:
         print(f"{res.status.upper()}: H(n={n}, s={args.s}, k={args.k}) on {args.domain}")
         for c in res.conditions:
             print(f"  {c.name:<16} {c.status:<9} {c.detail}")
-            if c.name == "sparsity" and c.status == "violated":
+            if c.name == "sparsity" and c.status is Status.VIOLATED:
                 x = c.sparsity.witness.x
                 print(f"    witness: {np.array2string(x, precision=6, max_line_width=96, threshold=20)}")
         for note in res.notes:
             print(f"  note: {note}")
-    return _EXIT[res.status]
+    return exit_code(res.status)
 
 
 # -- equiv ----------------------------------------------------------------------------------------
@@ -115,9 +120,9 @@ def run_equiv(args) -> int:
     if args.json:
         print_json({**res.as_dict(), "model": args.model, "other": args.other, "domain": args.domain})
     else:
-        if res.status == "verified":
+        if res.status is Status.VERIFIED:
             print(f"EQUIVALENT: |f_a - f_b| <= {args.tol:g} on {args.domain} (proved exactly)")
-        elif res.status == "violated":
+        elif res.status is Status.VIOLATED:
             d = res.difference
             print(f"DIFFERENT: output {d.output} differs by {float(d.exact_difference):.6g} (exact) /"
                   f" {d.float_difference:.6g} (float64)")
@@ -128,7 +133,7 @@ def run_equiv(args) -> int:
             print(f"UNKNOWN: {res.reason}")
         print(f"  {res.units_cancelled} units cancelled, {res.units_linearised} linear on the domain,"
               f" {res.units_compared} encoded; {res.stats.time_s:.3f}s")
-    return _EXIT[res.status]
+    return exit_code(res.status)
 
 
 # -- prune ----------------------------------------------------------------------------------------
@@ -137,7 +142,9 @@ def register_prune(sub) -> None:
     p = sub.add_parser("prune", help="drop units never active on the domain (proved equivalent) and write the result")
     add_model_argument(p)
     p.add_argument("--domain", required=True, help=DOMAIN_HELP)
-    p.add_argument("-o", "--output", required=True, help="pruned model file (.npz)")
+    p.add_argument("-o", "--output", required=True,
+                   help="pruned model file: .npz, .onnx or .safetensors (by suffix); it holds the kept units and the"
+                        " affine skip term of the folded ones exactly")
     _timeout(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run_prune)
@@ -146,25 +153,27 @@ def register_prune(sub) -> None:
 def run_prune(args) -> int:
     block = load_model(args)
     _positive_timeout(args)
-    out = _npz_out(args.output)
+    out = _model_out(args.output, block)
     domain = _one_domain(args.domain, block.n)
     res = prune(block, domain, timeout=args.timeout)
-    status = res.file_proof.status
-    if status == "verified":
-        save_npz(res.file_block, out)
+    status = res.file_proof.status  # what is written is the file's block: its proof decides (and the exit code)
+    if status is Status.VERIFIED:
+        save_model(res.file_block, out)
     if args.json:
-        print_json({**res.as_dict(), "status": status, "model": args.model, "domain": args.domain,
-                    "output": str(out) if status == "verified" else None})
+        print_json({**res.as_dict(), "status": status.value, "model": args.model, "domain": args.domain,
+                    "output": str(out) if status is Status.VERIFIED else None})
     else:
         print(f"{block.s} units -> {len(res.kept)} kept + {len(res.folded)} folded into an affine skip term"
               f" ({len(res.dropped)} never active dropped)")
-        if status == "verified":
-            print(f"  wrote {out} with {res.file_block.s} units; equivalence on {args.domain} proved exactly")
+        if status is Status.VERIFIED:
+            skip = res.file_block.skip
+            extra = "" if skip is None else f" and an exact affine skip term (rank {skip.rank})"
+            print(f"  wrote {out} with {res.file_block.s} units{extra}; equivalence on {args.domain} proved exactly")
         else:
             print(f"  NOT written: equivalence of the file's block is {status} ({res.file_proof.reason})")
         for note in res.notes:
             print(f"  note: {note}")
-    return _EXIT[status]
+    return exit_code(status)
 
 
 # -- sparsify -------------------------------------------------------------------------------------
@@ -178,7 +187,8 @@ def register_sparsify(sub) -> None:
                    help="shift each unit by the same fraction of its headroom max z_i (default: one uniform shift)")
     p.add_argument("--rtol", type=float, default=1e-6, help="relative width of the proved bracket (default 1e-6)")
     p.add_argument("--tau", type=float, default=0.0, help="activity threshold (default 0)")
-    p.add_argument("-o", "--output", default=None, help="write the shifted model (.npz)")
+    p.add_argument("-o", "--output", default=None,
+                   help="write the shifted model: .npz, .onnx or .safetensors (by suffix)")
     _timeout(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run_sparsify)
@@ -187,11 +197,11 @@ def register_sparsify(sub) -> None:
 def run_sparsify(args) -> int:
     block = load_model(args)
     _positive_timeout(args)
-    out = None if args.output is None else _npz_out(args.output)
+    out = None if args.output is None else _model_out(args.output, block)
     domain = _one_domain(args.domain, block.n)
     res = sparsify(block, args.k, domain, per_unit=args.per_unit, tau=args.tau, rtol=args.rtol, timeout=args.timeout)
     if out is not None and res.proof is not None:
-        save_npz(res.block, out)
+        save_model(res.block, out)
     if args.json:
         print_json({**res.as_dict(), "model": args.model, "domain": args.domain,
                     "output": None if out is None or res.proof is None else str(out)})
@@ -201,7 +211,7 @@ def run_sparsify(args) -> int:
             print(f"UNKNOWN: {'; '.join(res.notes)}")
         else:
             print(f"{res.status.upper()}: {what} {res.shift:.9g} makes the block {args.k}-sparse on {args.domain}"
-                  f" (proved bound {res.proof.upper_bound})")
+                  f" (proved bound {res.proof.upper})")
             if res.smaller_proof is not None:
                 print(f"  {what} {res.smaller_shift:.9g} is not enough: {res.smaller_proof.witness.count} units"
                       " active at a witness (re-checked exactly)")
@@ -212,7 +222,7 @@ def run_sparsify(args) -> int:
                 print(f"  wrote {out}")
         for note in res.notes if res.proof is not None else ():
             print(f"  note: {note}")
-    return _EXIT[res.status]
+    return exit_code(res.status)
 
 
 # -- synthesize -----------------------------------------------------------------------------------
@@ -220,7 +230,7 @@ def run_sparsify(args) -> int:
 def register_synthesize(sub) -> None:
     p = sub.add_parser("synthesize", help="narrowest k-sparse relu/step network for a Boolean function, or a proof none exists")
     g = p.add_mutually_exclusive_group(required=True)
-    g.add_argument("--table", help="±1 truth table in THEORY §1 order, comma separated (2^t values)")
+    g.add_argument("--table", help="±1 truth table in docs/theory.md §1 order, comma separated (2^t values)")
     g.add_argument("--function", help=f"a named function NAME:T, NAME one of {', '.join(NAMED)}")
     p.add_argument("-k", "--k", dest="k", type=int, required=True, help="at most k active units at every point")
     p.add_argument("--s-max", type=int, required=True, help="largest width to try")
@@ -259,14 +269,14 @@ def run_synthesize(args) -> int:
     if args.json:
         print_json({**res.as_dict(), "output": None if out is None or res.block is None else str(out)})
     else:
-        if res.status == "found":
+        if res.outcome == "found":
             b = res.block
             print(f"FOUND: width {b.s} {args.activation} network, at most {res.max_active} active units"
                   f" (widths {list(res.widths_ruled_out) or 'none'} proved impossible)")
             for i in range(b.s):
                 print(f"  unit {i}: w = {b.W1[i].astype(int).tolist()}, b = {int(b.b1[i])}, a = {int(b.W2[0, i])}")
-        elif res.status == "none":
+        elif res.outcome == "none":
             print(f"NONE: {res.reason}")
         else:
             print(f"UNKNOWN: {res.reason}")
-    return _EXIT[res.status]
+    return exit_code(res.status)  # found = VERIFIED (0), none = VIOLATED (1), unknown (3)

@@ -9,6 +9,7 @@ from sparsecert.sparse_models import Hypercube
 
 from ..presolve import unit_ranges
 from .common import add_model_argument, load_model, print_json
+from .exit_codes import EXIT_OK
 
 
 def register(sub) -> None:
@@ -37,6 +38,9 @@ def describe(block) -> dict:
         "W1": _stats(block.W1), "b1": _stats(block.b1),
         "W2": None if block.W2 is None else _stats(block.W2),
         "row_norm_l2_max": float(row_norms.max()),
+        "output_activation": block.output_activation,
+        "skip_rank": None if block.skip is None else block.skip.rank,
+        "notes": list(block.notes),
         "interval": cubes,
     }
 
@@ -53,10 +57,14 @@ def run(args) -> int:
     info = describe(block)
     if args.json:
         print_json(info)
-        return 0
+        return EXIT_OK
     print(f"model       {args.model}")
     print(f"shape       n={info['n']} inputs, s={info['s']} hidden units, m={info['m']} outputs")
     print(f"activation  {info['activation']}  (a unit is active iff its pre-activation z > 0)")
+    if info["output_activation"]:
+        print(f"output      {info['output_activation']} over the outputs (it changes no unit's activity)")
+    if info["skip_rank"] is not None:
+        print(f"skip term   affine, rank {info['skip_rank']}, added to the output (held exactly)")
     for key in ("W1", "b1", "W2"):
         st = info[key]
         if st:
@@ -64,4 +72,6 @@ def run(args) -> int:
     for label, c in info["interval"].items():
         print(f"{label:<11} proved dead {_short_list(c['dead'])}; proved always active "
               f"{_short_list(c['always_active'])}; undecided {c['undecided']}")
-    return 0
+    for note in info["notes"]:
+        print(f"note        {note}")
+    return EXIT_OK

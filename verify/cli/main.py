@@ -1,10 +1,10 @@
 """The ``sparsecert`` command: subcommands are plugins on the ``sparsecert.commands`` entry point.
 
-Exit status, for every subcommand: 0 verified / optimum proved, 1 violated, 2 bad
-input (one line on stderr, never a traceback), 3 unknown or timeout, 4 internal error
-(a bug in sparsecert or a solver: one line; the traceback with ``--debug`` or
-SPARSECERT_DEBUG=1), 130 interrupted (Ctrl-C; the bounds proved so far are printed first).
-1 means only a violation confirmed by a re-checked witness.
+Exit status, for every subcommand (the table is ``exit_codes.py``): 0 verified / optimum
+proved, 1 violated, 2 bad input (one line on stderr, never a traceback), 3 unknown or
+timeout, 4 internal error (a bug in sparsecert or a solver: one line; the traceback with
+``--debug`` or SPARSECERT_DEBUG=1), 130 interrupted (Ctrl-C; the bounds proved so far are
+printed first). 1 means only a violation confirmed by a re-checked witness.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from typing import Callable, Sequence
 from sparsecert.sparse_models.errors import SolverError, SoundnessError, SparsecertError
 
 from ..results import Interrupted
-
-EXIT_VERIFIED, EXIT_VIOLATED, EXIT_BAD_INPUT, EXIT_UNKNOWN, EXIT_INTERNAL = 0, 1, 2, 3, 4
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+from .exit_codes import (  # noqa: F401 - re-exported: the EXIT_* names were defined here first
+    EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_UNKNOWN, EXIT_VERIFIED, EXIT_VIOLATED,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -81,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sparsecert {args.command}: interrupted (no proved bounds to report)", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        return 0
+        return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - any other exception is a bug: never exit 0, 1 or 3 on it
         return _internal(args, exc)
 

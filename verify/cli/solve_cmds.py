@@ -1,6 +1,7 @@
 """``sparsecert maxact`` and ``sparsecert verify``: exact max-active and k-sparsity proofs.
 
-Exit status: 0 verified (maxact: optimum proved), 1 violated, 2 bad input, 3 unknown/timeout.
+Exit status (``exit_codes.py``): 0 verified (maxact: optimum proved), 1 violated, 2 bad input,
+3 unknown/timeout.
 A ``ball:`` domain means one ball per centre; results are per centre and the top-level
 fields summarise the union of the balls.
 """
@@ -9,15 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from sparsecert.sparse_models import LinfBall
-from sparsecert.sparse_models._validate import as_count
+from sparsecert.sparse_models.validation import as_count
 
 from ..api import METHODS, check_sparsity, max_active
 from ..batch import certify_balls
-from ..deep.cli_support import run_deep_maxact, run_deep_verify, wants_deep
-from ..results import MaxActive, Unknown, Verified, Violated
+from ..results import MaxActive, Status, Unknown, Verified, Violated
 from .common import DOMAIN_HELP, Progress, add_model_argument, load_model, parse_domains, print_json
-from .main import EXIT_UNKNOWN, EXIT_VERIFIED, EXIT_VIOLATED
+from .deep_cmds import run_deep_maxact, run_deep_verify, wants_deep
+from .exit_codes import exit_code
 
 
 def _common(p) -> None:
@@ -30,7 +30,8 @@ def _common(p) -> None:
                         " 1000 compiled cube nodes count 1); without --timeout every step does a fixed amount of"
                         " work, so the same answer comes on any machine (for CI)")
     p.add_argument("--method", choices=METHODS, default="auto", help="solving method (default: auto)")
-    p.add_argument("--jobs", type=int, default=1, help="parallel processes: batches of balls, large cube scans, input regions of deep networks")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="parallel processes: batches of balls, large cube scans, input regions of deep networks")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--whole-network", action="store_true",
                    help="deep network: the domain is over the network's inputs and every layer before --layer counts")
@@ -50,18 +51,18 @@ def register_verify(sub) -> None:
 
 
 def _run_deep(args, maxact: bool) -> int:
-    """Whole deep networks (verify.deep): one entry per layer; see verify/deep/cli_support.py."""
+    """Whole deep networks (verify.deep): one entry per layer; see verify/cli/deep_cmds.py."""
     _validate(args, None)
     if args.node_limit is not None:
         from sparsecert.sparse_models.errors import InvalidArgument
         raise InvalidArgument("--node-limit is not supported for deep networks yet; use --timeout")
     if maxact:
         out, optimal, text = run_deep_maxact(args)
-        code = EXIT_VERIFIED if optimal else EXIT_UNKNOWN
+        code = exit_code(Status.VERIFIED if optimal else Status.UNKNOWN)
     else:
         as_count("-k", args.k, low=0)
         out, status, text = run_deep_verify(args)
-        code = {"verified": EXIT_VERIFIED, "violated": EXIT_VIOLATED, "unknown": EXIT_UNKNOWN}[status]
+        code = exit_code(status)
     if args.json:
         print_json(out)
     else:
@@ -79,7 +80,7 @@ def _validate(args, block) -> None:
 
 
 def _maxact_results(args, block, domains) -> list[MaxActive]:
-    if len(domains) > 1 and all(isinstance(d, LinfBall) for d in domains):
+    if len(domains) > 1 and all(d.kind == "ball" for d in domains):
         centers = np.array([d.center for d in domains])
         prog = Progress(len(domains), "balls")
         table = certify_balls(block, centers, domains[0].radius, tau=args.tau, timeout=args.timeout,
@@ -99,9 +100,9 @@ def run_maxact(args) -> int:
     _validate(args, block)
     domains = parse_domains(args.domain, block.n)
     results = _maxact_results(args, block, domains)
-    best = max(results, key=lambda r: (r.value, r.upper_bound))
+    best = max(results, key=lambda r: (r.lower, r.upper))
     optimal = all(r.optimal for r in results)
-    summary = {**best.as_dict(), "optimal": optimal, "upper": max(r.upper_bound for r in results),
+    summary = {**best.as_dict(), "optimal": optimal, "upper": max(r.upper for r in results),
                "domain": args.domain, "tau": args.tau, "model": args.model}
     if len(results) > 1:
         summary["per_center"] = [r.as_dict() for r in results]
@@ -109,15 +110,15 @@ def run_maxact(args) -> int:
         print_json(summary)
     else:
         _print_maxact(args, block, results, best, optimal)
-    return EXIT_VERIFIED if optimal else EXIT_UNKNOWN
+    return exit_code(Status.combine(r.status for r in results))  # VERIFIED iff every max is proved
 
 
 def _print_maxact(args, block, results, best, optimal) -> None:
-    upper = max(r.upper_bound for r in results)
-    head = f"max active = {best.value}" if optimal else f"max active in [{best.value}, {upper}] (not proved optimal)"
+    upper = max(r.upper for r in results)
+    head = f"max active = {best.lower}" if optimal else f"max active in [{best.lower}, {upper}] (not proved optimal)"
     print(f"{head}   ({block.s} units, domain {args.domain}, tau={args.tau:g})")
     if len(results) > 1:
-        vals = np.array([r.value for r in results])
+        vals = np.array([r.lower for r in results])
         print(f"  {len(results)} balls: max-active per ball min {vals.min()}, median {int(np.median(vals))}, max {vals.max()};"
               f" {sum(r.optimal for r in results)} proved optimal")
     if best.witness is not None:
@@ -152,9 +153,7 @@ def run_verify(args) -> int:
         print_json(out)
     else:
         _print_verify(args, block, k, results, head)
-    if violated:
-        return EXIT_VIOLATED
-    return EXIT_UNKNOWN if unknown else EXIT_VERIFIED
+    return exit_code(Status.combine(r.status for r in results))
 
 
 def _print_verify(args, block, k, results, head) -> None:
@@ -167,9 +166,10 @@ def _print_verify(args, block, k, results, head) -> None:
         print(f"UNKNOWN: {head.reason}; max active proved in [{head.lower}, {head.upper}]")
     else:
         print(f"VERIFIED: at most {k} of {block.s} units are active at once on {args.domain}"
-              f" (proved bound {head.upper_bound})")
+              f" (proved bound {head.upper})")
     if len(results) > 1:
         print(f"  per centre: {sum(isinstance(r, Verified) for r in results)} verified,"
-              f" {sum(isinstance(r, Violated) for r in results)} violated, {sum(isinstance(r, Unknown) for r in results)} unknown")
+              f" {sum(isinstance(r, Violated) for r in results)} violated,"
+              f" {sum(isinstance(r, Unknown) for r in results)} unknown")
     st = head.stats
     print(f"  method {st.method}, {st.time_s:.3f}s, {st.solver_calls} solver calls")

@@ -20,77 +20,22 @@ from typing import Any, Sequence
 import numpy as np
 
 from sparsecert.sparse_models import Box
-from sparsecert.sparse_models._validate import as_count, as_finite_float
-from sparsecert.sparse_models.errors import InvalidArgument, SoundnessError
+from sparsecert.sparse_models.validation import as_count
+from sparsecert.sparse_models.errors import SoundnessError
 from sparsecert.sparse_models.network import Network
 
 from ..executor import run_batch
-from ..results import Interrupted, MaxActive, Stats, Unknown, Verified, Violated, Witness
+from ..results import Interrupted, MaxActive, Stats, Status, Unknown, Verified, Violated, Witness
 from ..witness import nearest_inside
-from .bounds import leak_slope
-from .domain import InputBox, NormalMap, normalized_box
+from .checks import DeepDomain, as_deep_domain, check_layer, check_network, check_options
 from .exact import ExactLayers
-from .solve import LayerSolver, Outcome, float_box, inner_box, input_bound, run_regions
-from .vnnlib import VnnlibInputs
+from .solve import LayerOutcome, LayerSolver, float_box, inner_box, input_bound, run_regions
 
-SPLIT_MODES = ("auto", "never")
 Z3_MAX_UNSTABLE = 12  # regions with at most this many unstable hidden relus get the exact pattern search
 Z3_SLICE_S = 2.0  # seconds the exact search gets on one region before the region is split instead
 
 
-@dataclass(frozen=True)
-class _Domain:
-    box: InputBox
-    ulo: tuple[Fraction, ...]
-    uhi: tuple[Fraction, ...]
-    nmap: NormalMap
-    notes: tuple[str, ...]
-
-
-def _domain(network: Network, domain: Any) -> _Domain:
-    notes: tuple[str, ...] = ()
-    if isinstance(domain, VnnlibInputs):
-        notes, domain = domain.notes, domain.box
-    if isinstance(domain, Box):
-        domain = InputBox.from_box(domain, "raw")
-    if not isinstance(domain, InputBox):
-        raise InvalidArgument(f"deep-network domains are input boxes (InputBox, Box, read_vnnlib(...), nnet_box(...)),"
-                              f" got {type(domain).__name__}")
-    ulo, uhi, nmap, more = normalized_box(network, domain)
-    return _Domain(domain, tuple(ulo), tuple(uhi), nmap, tuple(notes) + tuple(more))
-
-
-def _check_network(network: Any) -> Network:
-    if not isinstance(network, Network):
-        raise InvalidArgument(f"expected a Network (sparse_models.io.load_network), got {type(network).__name__};"
-                              " for a single block use verify.max_active")
-    for k in range(network.hidden_layers):
-        leak_slope(network.layers[k])  # refuses activations without an exact piecewise-linear encoding
-    return network
-
-
-def _layer(network: Network, layer: Any) -> int:
-    if isinstance(layer, str):
-        try:
-            layer = int(layer)
-        except ValueError:
-            raise InvalidArgument(f"layer must be a hidden-layer index 0..{network.hidden_layers - 1} or 'all',"
-                                  f" got {layer!r}") from None
-    return as_count("layer", layer, low=0, high=network.hidden_layers - 1)
-
-
-def _options(tau: float, timeout: float | None, jobs: int, split: str) -> tuple[float, float | None, int]:
-    tau = as_finite_float("tau", tau)
-    if timeout is not None:
-        timeout = as_finite_float("timeout", timeout)
-        if timeout <= 0:
-            raise InvalidArgument(f"timeout must be positive seconds (or None), got {timeout}")
-    if split not in SPLIT_MODES:
-        raise InvalidArgument(f"split must be one of {SPLIT_MODES}, got {split!r}")
-    return tau, timeout, as_count("jobs", jobs, low=1)
-
-
-def deep_witness(network: Network, layer: int, dom: _Domain, u: Sequence, count: int, tau: float,
+def deep_witness(network: Network, layer: int, dom: DeepDomain, u: Sequence, count: int, tau: float,
                  exact: ExactLayers | None = None) -> Witness:
     """The witness for a normalised point u with ``count`` exactly-active units, in the domain's coordinates.
 
@@ -123,7 +68,7 @@ def deep_witness(network: Network, layer: int, dom: _Domain, u: Sequence, count:
     return Witness(x, at_exact, floated, borderline, tuple(x_exact))
 
 
-def _first_layer_block(network: Network, dom: _Domain, tau: float, solver: LayerSolver, timeout: float | None,
+def _first_layer_block(network: Network, dom: DeepDomain, tau: float, solver: LayerSolver, timeout: float | None,
                        seed: int) -> int | None:
     """Layer 0 is a single block: ask the block core (verify.max_active) over the float box enclosing
     the exact normalised box. Its proved upper bound holds for the exact box (a subset); its witness
@@ -139,7 +84,7 @@ def _first_layer_block(network: Network, dom: _Domain, tau: float, solver: Layer
     res = block_max_active(block, Box(fl, fh), tau=tau, timeout=timeout, seed=seed)
     solver.out.solver_calls += res.stats.solver_calls
     _offer_inside(solver, res.witness, dom)
-    if solver.out.best < res.upper_bound:
+    if solver.out.best < res.upper:
         # the witness sat in the outward float rim (outside the exact box): the same question on a
         # float box inside the exact one supplies a point of the exact box
         inner = inner_box(dom.ulo, dom.uhi)
@@ -147,10 +92,10 @@ def _first_layer_block(network: Network, dom: _Domain, tau: float, solver: Layer
             res_in = block_max_active(block, Box(*inner), tau=tau, timeout=timeout, seed=seed)
             solver.out.solver_calls += res_in.stats.solver_calls
             _offer_inside(solver, res_in.witness, dom)
-    return res.upper_bound
+    return res.upper
 
 
-def _offer_inside(solver: LayerSolver, w, dom: _Domain) -> None:
+def _offer_inside(solver: LayerSolver, w, dom: DeepDomain) -> None:
     """Offer a block witness, moved into the exact box (the offer re-decides its count exactly)."""
     if w is None:
         return
@@ -167,8 +112,8 @@ def _presplit(solver: LayerSolver, lo, hi, pieces: int) -> list[tuple]:
     return [(r.lo, r.hi) for r in boxes]
 
 
-def _solve(network: Network, L: int, dom: _Domain, tau: float, timeout: float | None, seed: int, jobs: int,
-           split: str, executor: str | None, k: int | None) -> tuple[Outcome, Stats, Witness | None]:
+def _solve(network: Network, L: int, dom: DeepDomain, tau: float, timeout: float | None, seed: int, jobs: int,
+           split: str, executor: str | None, k: int | None) -> tuple[LayerOutcome, Stats, Witness | None]:
     start = time.monotonic()
     deadline = None if timeout is None else start + timeout
     layers = network.layers[: L + 1]
@@ -183,7 +128,7 @@ def _solve(network: Network, L: int, dom: _Domain, tau: float, timeout: float | 
             block_upper = _first_layer_block(network, dom, tau, solver, None if timeout is None else timeout / 2, seed)
         except Interrupted as stop:  # its upper bound holds for the exact box; its witness may not
             solver.out.interrupted = True
-            block_upper = stop.partial.upper_bound
+            block_upper = stop.partial.upper
     settled = block_upper is not None and solver.out.best >= block_upper
     if settled or solver.out.interrupted:
         out = solver.out  # the block core settled layer 0 and its witness lies in the exact box
@@ -243,23 +188,23 @@ def max_active(network: Network, layer: "int | str", domain: Any, *, tau: float 
     """The exact largest number of units of hidden ``layer`` active at once over the input box ``domain``.
 
     ``layer='all'`` gives a :class:`LayerTable` (``timeout`` then applies per layer).
-    On timeout ``optimal=False`` and ``value <= max <= upper_bound`` are both proved.
+    On timeout ``optimal=False`` (status UNKNOWN) and ``lower <= max <= upper`` are both proved.
     """
-    network = _check_network(network)
+    network = check_network(network)
     if layer == "all":
         return max_active_all_layers(network, domain, tau=tau, timeout=timeout, seed=seed, jobs=jobs, split=split,
                                      executor=executor)
-    L = _layer(network, layer)
-    tau, timeout, jobs = _options(tau, timeout, jobs, split)
-    out, stats, w = _solve(network, L, _domain(network, domain), tau, timeout, seed, jobs, split, executor, None)
+    L = check_layer(network, layer)
+    tau, timeout, jobs = check_options(tau, timeout, jobs, split)
+    out, stats, w = _solve(network, L, as_deep_domain(network, domain), tau, timeout, seed, jobs, split, executor, None)
     return _layer_result(out, stats, w)
 
 
-def _layer_result(out: Outcome, stats: Stats, w: Witness | None) -> MaxActive:
+def _layer_result(out: LayerOutcome, stats: Stats, w: Witness | None) -> MaxActive:
     """One layer's MaxActive; Ctrl-C during its search raises Interrupted with the bracket."""
     optimal = out.best >= out.upper
-    res = MaxActive(max(out.best, 0), w, max(out.upper, out.best, 0), optimal, stats,
-                    "" if optimal else "interrupted" if out.interrupted else "timeout before the bounds met")
+    res = MaxActive(max(out.best, 0), max(out.upper, out.best, 0), optimal, witness=w, stats=stats,
+                    reason="" if optimal else "interrupted" if out.interrupted else "timeout before the bounds met")
     if out.interrupted and not optimal:
         raise Interrupted(res)
     return res
@@ -267,7 +212,8 @@ def _layer_result(out: Outcome, stats: Stats, w: Witness | None) -> MaxActive:
 
 @dataclass(frozen=True, eq=False)
 class LayerTable:
-    """Max-active per hidden layer over one domain."""
+    """Max-active per hidden layer over one domain; ``status`` is VERIFIED when every layer's max
+    is proved, else UNKNOWN (``lower`` / ``upper``: the per-layer bounds)."""
 
     results: tuple[MaxActive, ...]
     widths: tuple[int, ...]
@@ -277,6 +223,18 @@ class LayerTable:
     def optimal(self) -> bool:
         return all(r.optimal for r in self.results)
 
+    @property
+    def status(self) -> Status:
+        return Status.combine(r.status for r in self.results)
+
+    @property
+    def lower(self) -> tuple[int, ...]:
+        return tuple(r.lower for r in self.results)
+
+    @property
+    def upper(self) -> tuple[int, ...]:
+        return tuple(r.upper for r in self.results)
+
     def as_dict(self) -> dict[str, Any]:
         return {"optimal": self.optimal, "time_s": round(self.time_s, 6),
                 "layers": [{"layer": i, "width": w, **r.as_dict()} for i, (w, r) in
@@ -285,7 +243,7 @@ class LayerTable:
     def format(self) -> str:
         lines = [f"{'layer':>5} {'width':>5} {'max active':>12} {'proved':>7} {'stable on/off/unst':>19} {'time s':>8}"]
         for i, (w, r) in enumerate(zip(self.widths, self.results)):
-            val = f"{r.value}" if r.optimal else f"[{r.value}, {r.upper_bound}]"
+            val = f"{r.lower}" if r.optimal else f"[{r.lower}, {r.upper}]"
             st = r.stats
             lines.append(f"{i:>5} {w:>5} {val:>12} {'yes' if r.optimal else 'no':>7}"
                          f" {f'{st.units_fixed_on}/{st.units_fixed_off}/{st.units_undecided}':>19} {st.time_s:>8.2f}")
@@ -295,9 +253,9 @@ class LayerTable:
 def max_active_all_layers(network: Network, domain: Any, *, tau: float = 0.0, timeout: float | None = None,
                           seed: int = 0, jobs: int = 1, split: str = "auto", executor: str | None = None) -> LayerTable:
     """The max-active table for every hidden layer (``timeout`` is per layer)."""
-    network = _check_network(network)
-    tau, timeout, jobs = _options(tau, timeout, jobs, split)
-    dom = _domain(network, domain)
+    network = check_network(network)
+    tau, timeout, jobs = check_options(tau, timeout, jobs, split)
+    dom = as_deep_domain(network, domain)
     start = time.monotonic()
     results = []
     for L in range(network.hidden_layers):
@@ -314,11 +272,11 @@ def check_sparsity(network: Network, layer: int, k: int, domain: Any, *, tau: fl
                    timeout: float | None = None, seed: int = 0, jobs: int = 1, split: str = "auto",
                    executor: str | None = None) -> Verified | Violated | Unknown:
     """Prove that at most ``k`` units of hidden ``layer`` are active at once on ``domain``, or refute it."""
-    network = _check_network(network)
-    L = _layer(network, layer)
+    network = check_network(network)
+    L = check_layer(network, layer)
     k = as_count("k", k, low=0, high=network.widths[L])
-    tau, timeout, jobs = _options(tau, timeout, jobs, split)
-    out, stats, w = _solve(network, L, _domain(network, domain), tau, timeout, seed, jobs, split, executor, k)
+    tau, timeout, jobs = check_options(tau, timeout, jobs, split)
+    out, stats, w = _solve(network, L, as_deep_domain(network, domain), tau, timeout, seed, jobs, split, executor, k)
     if out.best > k and w is not None:
         return Violated(k, w, stats)
     if out.upper <= k:

@@ -19,19 +19,19 @@ from typing import Sequence
 import numpy as np
 
 from sparsecert.sparse_models.errors import UnsupportedActivation
-from sparsecert.sparse_models.exact import TINY, U
+from sparsecert.sparse_models.exact import SMALLEST_SUBNORMAL, UNIT_ROUNDOFF
 from sparsecert.sparse_models.network import Dense
 
 INF = np.inf
 
 
 def _gamma(n: int) -> float:
-    return n * U / (1 - n * U)
+    return n * UNIT_ROUNDOFF / (1 - n * UNIT_ROUNDOFF)
 
 
 def _margin(absum: np.ndarray, n_terms: int) -> np.ndarray:
     """Rigorous bound on the rounding error of float sums of ``n_terms`` products with sum |terms| = absum."""
-    return 2.0 * _gamma(n_terms + 2) * absum * (1 + 4 * U) + (n_terms + 2) * 2 * TINY
+    return 2.0 * _gamma(n_terms + 2) * absum * (1 + 4 * UNIT_ROUNDOFF) + (n_terms + 2) * 2 * SMALLEST_SUBNORMAL
 
 
 def _up(value: np.ndarray, margin: np.ndarray) -> np.ndarray:
@@ -85,7 +85,7 @@ def relaxation(a: float, l: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.n
         s = np.clip((uu - a * lu) / (uu - lu), a, 1.0)
         # f is convex, so the line lies above f on [l, u] iff it does at both ends
         t = np.maximum((a - s) * lu, (1.0 - s) * uu)
-        err = 4 * U * (abs(a * lu) + np.abs(s * lu) + uu + s * uu) + 4 * TINY
+        err = 4 * UNIT_ROUNDOFF * (abs(a * lu) + np.abs(s * lu) + uu + s * uu) + 4 * SMALLEST_SUBNORMAL
         su[unst] = s
         tu[unst] = np.maximum(_up(t, err), 0.0)
         sl[unst] = np.where(uu > -lu, 1.0, a)
@@ -117,7 +117,7 @@ def _backsubstitute(layers: Sequence[Dense], L: int, lower: list[np.ndarray], up
         P, N = np.maximum(lam, 0), np.minimum(lam, 0)
         lam = P * su + N * sl  # one product per entry: relative error <= U
         zabs = np.maximum(np.abs(l), np.abs(u))
-        err += 2 * U * (np.abs(lam) @ zabs) + 2 * TINY * zabs.sum()  # incl. underflow of each product
+        err += 2 * UNIT_ROUNDOFF * (np.abs(lam) @ zabs) + 2 * SMALLEST_SUBNORMAL * zabs.sum()  # incl. underflow of each product
         c = c + P @ tu
         err += _margin(P @ tu + np.abs(c), lam.shape[1] + 1)
         # through the affine map z_k = W_k h_{k-1} + b_k

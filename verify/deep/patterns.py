@@ -22,11 +22,10 @@ from fractions import Fraction
 from typing import Iterator, Sequence
 
 import numpy as np
-import z3
 
 from sparsecert.sparse_models.network import Dense
 
-from ..z3_helpers import model_fraction, z3_fraction
+from ..backends.z3_patterns import AssumptionSolver
 from .bounds import NetworkBounds, leak_slope, relaxation
 
 
@@ -98,7 +97,6 @@ class PatternSearch:
             h = nxt
         layer = layers[L]
         t = float(tau)
-        self.tau = z3_fraction(Fraction(t))
         self.tau_q = Fraction(t)
         self.on = int(np.sum(bounds.lower[L] > t))
         free = np.flatnonzero(~((bounds.lower[L] > t) | (bounds.upper[L] <= t)))
@@ -111,13 +109,13 @@ class PatternSearch:
             decls.append(f"(declare-const act_{z} Bool)")
             text.append(f"(assert (=> act_{z} (> {z} {_smt(Fraction(t))})))")
             target_names.append(z)
-        self.solver = z3.SolverFor("QF_LRA")
-        self.solver.add(z3.parse_smt2_string("\n".join(decls + text)))
-        self.xs = [z3.Real(v) for v in xs]
-        self.unstable = [(z3.Real(z), z3.Real(hv), aq, z3.Bool(f"on_{z}"), z3.Bool(f"off_{z}"))
+        self.solver = sv = AssumptionSolver("\n".join(decls + text))
+        self._val = sv.value
+        self.xs = [sv.real(v) for v in xs]
+        self.unstable = [(sv.real(z), sv.real(hv), aq, sv.boolean(f"on_{z}"), sv.boolean(f"off_{z}"))
                          for z, hv, aq in unstable_names]
-        self.targets = [(z3.Real(z), z3.Bool(f"act_{z}")) for z in target_names]
-        self.assumed: list[z3.BoolRef] = []
+        self.targets = [(sv.real(z), sv.boolean(f"act_{z}")) for z in target_names]
+        self.assumed: list = []  # the guards assumed on the current path
         self.best = -1
         self.best_point: tuple[Fraction, ...] | None = None
         self.best_point_count = -1  # the count the search found at best_point
@@ -132,7 +130,7 @@ class PatternSearch:
         """The model of the current assumptions (None: unsat); suspends (yields) when the time is up."""
         while True:
             if self.deadline is None and self._timeout_ms is not None:
-                self.solver.set("timeout", 4294967295)  # Z3's "no timeout"
+                self.solver.set_timeout(None)
                 self._timeout_ms = None
             if self.deadline is not None:
                 rem = self.deadline - time.monotonic()
@@ -146,22 +144,19 @@ class PatternSearch:
                 # a new deadline) or more than twice as long (about log2(slice / 1 ms) times per run),
                 # so a check still ends within the time left at the last re-set, halved, past the deadline.
                 if self._timeout_ms is None or not ms <= self._timeout_ms <= 2 * ms:
-                    self.solver.set("timeout", ms)
+                    self.solver.set_timeout(ms)
                     self._timeout_ms = ms
             self.checks += 1
-            res = self.solver.check(*self.assumed)
-            if res == z3.sat:
+            res = self.solver.check(self.assumed)
+            if res == "sat":
                 return self.solver.model()
-            if res == z3.unsat:
+            if res == "unsat":
                 return None
             if self.deadline is None or self.solver.reason_unknown() not in ("timeout", "canceled"):
                 raise _Timeout  # unknown for another reason than the deadline: give up this search
             yield  # the check hit the deadline: redo it when resumed
 
-    def _val(self, m: z3.ModelRef, v: z3.ArithRef) -> Fraction:
-        return model_fraction(m, v)
-
-    def _branch(self, guard: z3.BoolRef, holds: bool, m: z3.ModelRef, then) -> Iterator[None]:
+    def _branch(self, guard, holds: bool, m, then) -> Iterator[None]:
         """Assume ``guard`` (no push/pop: assumptions keep the solver's learnt state)."""
         self.assumed.append(guard)
         try:
@@ -171,7 +166,7 @@ class PatternSearch:
         finally:
             self.assumed.pop()
 
-    def _hidden(self, idx: int, m: z3.ModelRef) -> Iterator[None]:
+    def _hidden(self, idx: int, m) -> Iterator[None]:
         if idx == len(self.unstable):
             yield from self._target(0, 0, m)
             return
@@ -185,7 +180,7 @@ class PatternSearch:
         for guard, holds in branches:
             yield from self._branch(guard, holds, m, lambda m2: self._hidden(idx + 1, m2))
 
-    def _target(self, j: int, count: int, m: z3.ModelRef) -> Iterator[None]:
+    def _target(self, j: int, count: int, m) -> Iterator[None]:
         total = self.on + count
         if total + (len(self.targets) - j) <= self.best:
             return

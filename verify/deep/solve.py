@@ -58,7 +58,7 @@ class Region:
 
 
 @dataclass
-class Outcome:
+class LayerOutcome:
     """What one branch-and-bound run proved over its regions."""
 
     best: int  # exact count attained at ``point`` (-1 if no point yet)
@@ -107,7 +107,7 @@ class LayerSolver:
         self.z3_max, self.split, self.z3_slice = z3_max_unstable, split, z3_slice
         W0 = self.slayers[0].W
         self.influence = np.abs(W0).sum(axis=0)
-        self.out = Outcome(-1, None, 0)
+        self.out = LayerOutcome(-1, None, 0)
         self.closed_upper = -1
         self.last_share = z3_slice
 
@@ -201,7 +201,7 @@ class LayerSolver:
 
     # -- the search ---------------------------------------------------------------------
     def run(self, boxes: Sequence[tuple[Sequence[Fraction], Sequence[Fraction]]], *, floor: int = -1,
-            stop_above: int | None = None, root_samples: int = 4096, root_rounds: int = 60) -> Outcome:
+            stop_above: int | None = None, root_samples: int = 4096, root_rounds: int = 60) -> LayerOutcome:
         """Branch and bound over ``boxes``; ``floor`` = k closes regions proved <= k (a k-check)."""
         counter = itertools.count()
         heap: list[tuple[int, int, Region]] = []
@@ -266,7 +266,7 @@ class LayerSolver:
         return self.out
 
 
-def run_regions(args: tuple) -> Outcome:
+def run_regions(args: tuple) -> LayerOutcome:
     """Picklable entry for ``verify.executor.run_batch``: one branch-and-bound over some regions."""
     layers, L, tau, boxes, floor, stop_above, timeout, seed, z3_max, split, z3_slice, best_known = args
     deadline = None if timeout is None else time.monotonic() + timeout

@@ -20,16 +20,16 @@ from sparsecert.sparse_models import Box, MLPBlock
 from sparsecert.sparse_models.errors import InvalidArgument
 from sparsecert.sparse_models.network import Network
 
-from .api import _check_network, _domain, _layer
+from .checks import as_deep_domain, check_layer, check_network
 from .bounds import activation_interval, leak_slope, network_bounds
 from .domain import round_down, round_up
 
 
 def layer_block_view(network: Network, layer: Any, domain: Any) -> tuple[MLPBlock, Box]:
     """(the block around hidden layer ``layer``, a float box containing every input it can receive)."""
-    network = _check_network(network)
-    L = _layer(network, layer)
-    dom = _domain(network, domain)
+    network = check_network(network)
+    L = check_layer(network, layer)
+    dom = as_deep_domain(network, domain)
     xl = np.array([round_down(q) for q in dom.ulo])
     xu = np.array([round_up(q) for q in dom.uhi])
     block = network.layer_block(L)

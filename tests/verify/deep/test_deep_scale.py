@@ -170,8 +170,8 @@ def test_exact_search_resumes_where_its_slice_ended(monkeypatch):
     monkeypatch.setattr(patterns, "time", clock)
     sliced = patterns.PatternSearch(layers, 2, lo, hi, bounds, 1.0)
     sets = []
-    real_set = sliced.solver.set
-    monkeypatch.setattr(sliced.solver, "set", lambda *a: (sets.append(a), real_set(*a)))
+    real_set = sliced.solver.set_timeout
+    monkeypatch.setattr(sliced.solver, "set_timeout", lambda *a: (sets.append(a), real_set(*a)))
     runs = 0
     while not sliced.run(1, clock.now + 12):  # a few checks per slice
         runs += 1
@@ -190,8 +190,8 @@ def test_pattern_search_sets_the_z3_timeout_a_few_times_only(monkeypatch):
     layers, lo, hi, bounds = _search_case()
     search = patterns.PatternSearch(layers, 2, lo, hi, bounds, 1.0)
     sets = []
-    real_set = search.solver.set
-    monkeypatch.setattr(search.solver, "set", lambda *a: (sets.append(a), real_set(*a)))
+    real_set = search.solver.set_timeout
+    monkeypatch.setattr(search.solver, "set_timeout", lambda *a: (sets.append(a), real_set(*a)))
     generous = time.monotonic() + 600  # a deadline that never binds
     assert search.run(1, generous)
     assert search.checks > 20 and len(sets) <= 3

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from sparsecert.verify.deep import InputBox, max_active_all_layers

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .integer_form import IntegerRows
+from sparsecert.sparse_models.exact import UNDERFLOW_SLACK, UNIT_ROUNDOFF
 
-U = 2.0**-53
+from ..integer_form import IntegerRows
+
 CELLS = 1 << 23  # booleans per comparison block (8 MiB)
 
 _IMPORT_PID = os.getpid()
@@ -64,7 +65,7 @@ except ImportError:  # pragma: no cover
     _count_possible_nb = _count_possible_serial_nb = None
 
 
-def _count_possible(Q: np.ndarray, Pm: np.ndarray) -> np.ndarray:
+def count_possible(Q: np.ndarray, Pm: np.ndarray) -> np.ndarray:
     """count[h, l] = #{i : Q[h, i] > Pm[l, i]} (the over-approximated active count)."""
     if _count_possible_nb is not None:
         kernel = _count_possible_nb if os.getpid() == _IMPORT_PID else _count_possible_serial_nb
@@ -106,7 +107,7 @@ class _Tables:
                 shift = big.bit_length()
                 C[r] = [_scaled(c, shift) for c in Cint[r]]
                 T[r] = _scaled(rows.T[r], shift)
-                err[r] = 4 * (m + 4) * U * (np.abs(C[r]).sum() + abs(T[r])) + 2.0**-1000
+                err[r] = 4 * (m + 4) * UNIT_ROUNDOFF * (np.abs(C[r]).sum() + abs(T[r])) + UNDERFLOW_SLACK
         self.exact = exact
         self.C, self.T = C, T
         low = np.arange(1 << m1, dtype=np.int64)
@@ -176,7 +177,7 @@ def enumerate_cube(
         hidx = np.arange(start, min(start + H, h1), dtype=np.int64)
         Yhigh = _bits(hidx, tab.m2)
         Q = Yhigh @ tab.Chigh.T  # (H, s)
-        possible = _count_possible(Q, tab.P_minus)  # (H, 2^m1)
+        possible = count_possible(Q, tab.P_minus)  # (H, 2^m1)
         points += possible.size
         cand = np.argwhere(possible > best)
         if cand.size:
@@ -195,3 +196,71 @@ def enumerate_cube(
         if stop_above is not None and best > stop_above:
             return EnumerationOutcome(best, best_y, False, points, rechecks)
     return EnumerationOutcome(max(best, 0), best_y, True, points, rechecks)
+
+
+# -- the solver ------------------------------------------------------------------------------
+ENUM_MAX_COORDS = 26  # method="auto": enumerate a group's cube when it has at most this many coordinates ...
+ENUM_MAX_WORK = 2**36  # ... and 2^coords * rows stays below this
+ENUM_FORCED_MAX_COORDS = 30  # method="enumerate": any group up to this many coordinates
+PARALLEL_WORK = 2**29  # unit evaluations above which a scan is split over ``jobs`` processes
+
+
+def _enumerate_part(task) -> EnumerationOutcome:
+    rows, coords, stop_above, deadline, best_known, high_range = task
+    return enumerate_cube(rows, coords, stop_above=stop_above, deadline=deadline, best_known=best_known,
+                          high_range=high_range)
+
+
+def _parallel(rows: IntegerRows, coords: np.ndarray, stop_above, deadline, floor: int, jobs: int):
+    """The scan split over ``jobs`` processes by slices of its high half (None: not worth it)."""
+    from ..executor import run_batch
+
+    m2 = max(0, int(coords.size) - 12)
+    if jobs <= 1 or (1 << int(coords.size)) * len(rows) < PARALLEL_WORK or m2 < 1:
+        return None
+    cuts = np.linspace(0, 1 << m2, jobs + 1).astype(np.int64)
+    tasks = [(rows, coords, stop_above, deadline, floor, (int(a), int(b))) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
+    parts = run_batch(_enumerate_part, tasks, jobs=jobs)
+    best = max(parts, key=lambda o: o.best)
+    return EnumerationOutcome(best.best, best.best_y, all(o.complete for o in parts),
+                              sum(o.points for o in parts), sum(o.exact_rechecks for o in parts))
+
+
+@dataclass(frozen=True)
+class Enumeration:
+    """Exhaustive scan of a group's cube (half-cube partial sums, near-ties decided exactly).
+
+    Applies to groups of at most ``max_coords`` coordinates whose work 2^coords * rows is at
+    most ``max_work`` (None: no work cap). A check ``max <= k?`` scans only for points that
+    beat ``max(lower, k)`` and stops at the first point above k."""
+
+    name: str = "enumeration"
+    max_coords: int = ENUM_MAX_COORDS
+    max_work: int | None = ENUM_MAX_WORK
+
+    def available(self) -> bool:
+        return True
+
+    def applies(self, group) -> bool:
+        size = int(group.coords.size)
+        return (group.cube and size <= self.max_coords
+                and (self.max_work is None or (1 << size) * len(group.rows) <= self.max_work))
+
+    def run(self, group, goal, budget):
+        from .base import GroupOutcome, cube_point
+
+        part = group.part_goal(goal)
+        floor = group.lower if part.within is None else max(group.lower, part.within)
+        out = _parallel(group.rows, group.coords, part.exceed, budget.deadline, floor, group.ctx.jobs)
+        if out is None:
+            out = enumerate_cube(group.rows, group.coords, stop_above=part.exceed, deadline=budget.deadline,
+                                 best_known=floor)
+        found = out.best > floor
+        lower = out.best if found else group.lower
+        upper = (out.best if found else floor) if out.complete else None
+        return GroupOutcome(lower, cube_point(group.coords, out.best_y) if found else None, upper,
+                            complete=out.complete and upper == lower, rechecks=out.exact_rechecks)
+
+
+ENUMERATION = Enumeration()
+ENUMERATION_FORCED = Enumeration(max_coords=ENUM_FORCED_MAX_COORDS, max_work=None)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .relaxation import TINY, U, FloatRows
+from sparsecert.sparse_models.exact import UNDERFLOW_SLACK, UNIT_ROUNDOFF
+
+from .relaxation import FloatRows
 
 
 CONFLICT_WORK = 4 * 10**7  # pairs * breakpoints * coordinates up to which pairwise conflicts are searched
@@ -61,9 +63,9 @@ def pair_conflicts(rel: FloatRows) -> np.ndarray:
         terms = np.maximum(gb * lo, gb * hi)
         left = terms.sum(axis=1)
         right = lb * t[i] + mb * tj
-        err = (4 * U * ((np.abs(lb[:, None] * a) + np.abs(mb[:, None] * B)) * vmax).sum(axis=1)
-               + 2 * (m + 4) * U * np.abs(terms).sum(axis=1)
-               + 4 * U * (np.abs(lb * t[i]) + np.abs(mb * tj)) + (m + 4) * TINY
+        err = (4 * UNIT_ROUNDOFF * ((np.abs(lb[:, None] * a) + np.abs(mb[:, None] * B)) * vmax).sum(axis=1)
+               + 2 * (m + 4) * UNIT_ROUNDOFF * np.abs(terms).sum(axis=1)
+               + 4 * UNIT_ROUNDOFF * (np.abs(lb * t[i]) + np.abs(mb * tj)) + (m + 4) * UNDERFLOW_SLACK
                + 2.0**-1072 * vmax.sum())  # products lam * a_k that underflow: 2^-1075 each, times |x_k|
         ok = np.isfinite(left) & np.isfinite(right) & np.isfinite(err) & (left + err < right)
         ok &= ~((lb == 0) & (mb == 0))

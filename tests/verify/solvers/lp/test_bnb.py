@@ -10,24 +10,27 @@ import pytest
 
 pytest.importorskip("highspy")
 
-import sparsecert.verify.api as api  # noqa: E402
+import sparsecert.verify.engine.cube as cube_stage  # noqa: E402
+import sparsecert.verify.solvers.cube_bnb as cube_bnb  # noqa: E402
+import sparsecert.verify.solvers.lp.staged as staged  # noqa: E402
 from sparsecert.sparse_models import Box, Hypercube, LinfBall, MLPBlock  # noqa: E402
 from sparsecert.verify import Verified, Violated, check_sparsity, max_active  # noqa: E402
 from sparsecert.verify.integer_form import cube_rows, real_rows  # noqa: E402
-from sparsecert.verify.conflicts import greedy_cliques, pair_conflicts  # noqa: E402
-from sparsecert.verify.lp_bnb import _SafeBound, lp_branch_and_bound  # noqa: E402
-from sparsecert.verify.propagation import propagate  # noqa: E402
-from sparsecert.verify.relaxation import float_rows  # noqa: E402
+from sparsecert.verify.solvers.lp.conflicts import greedy_cliques, pair_conflicts  # noqa: E402
+from sparsecert.verify.solvers.lp.bnb import lp_branch_and_bound  # noqa: E402
+from sparsecert.verify.solvers.lp.safe_bound import SafeBound  # noqa: E402
+from sparsecert.verify.solvers.lp.propagation import propagate  # noqa: E402
+from sparsecert.verify.solvers.lp.relaxation import float_rows  # noqa: E402
 
-from .oracle import brute_max_active, exact_count_at  # noqa: E402
-from .test_oracle_differential import _instances  # noqa: E402
-from .test_real_domains import _case, oracle_box_max  # noqa: E402
+from ...oracle import brute_max_active, exact_count_at  # noqa: E402
+from ...test_oracle_differential import _instances  # noqa: E402
+from ...test_real_domains import _case, oracle_box_max  # noqa: E402
 
 
 @pytest.fixture
 def lp_first(monkeypatch):
     """Send every cube group that is not enumerated to the LP branch and bound."""
-    monkeypatch.setattr(api, "LP_BNB_MIN_COORDS", 0)
+    monkeypatch.setattr(cube_bnb, "LP_BNB_MIN_COORDS", 0)
 
 
 def test_cube_lp_path_matches_oracle(lp_first):
@@ -135,7 +138,7 @@ def test_safe_bound_is_valid_for_arbitrary_multipliers():
         ru = np.where(rng.random(nr) < 0.5, vals.max(axis=0) - rng.uniform(0, 1, nr) * np.ptp(vals, axis=0) * 0.3, np.inf)
         c = rng.normal(size=nv)
         feasible = pts[np.all((vals >= rl) & (vals <= ru), axis=1)]
-        bound, *_ = _SafeBound(c)(G, rl, ru, vl, vu, rng.normal(size=nr) * 10.0 ** rng.integers(-3, 4))
+        bound, *_ = SafeBound(c)(G, rl, ru, vl, vu, rng.normal(size=nr) * 10.0 ** rng.integers(-3, 4))
         for v in feasible:
             assert float(Fraction(float(c @ v))) <= bound + 1e-9 * (1 + abs(bound))
             exact = sum(Fraction(float(ci)) * Fraction(float(vi)) for ci, vi in zip(c, v))
@@ -313,7 +316,7 @@ def test_every_stage_of_the_lp_portfolio_matches_oracle(lp_first, monkeypatch):
     incumbents and the last LP run must prove them (or beat them)."""
     import time as _time
 
-    real = api.lp_branch_and_bound
+    real = staged.lp_branch_and_bound
     calls = []
 
     def impatient(rel, integral, best, deadline, count, **kw):
@@ -322,22 +325,22 @@ def test_every_stage_of_the_lp_portfolio_matches_oracle(lp_first, monkeypatch):
             deadline = _time.monotonic()
         return real(rel, integral, best, deadline, count, **kw)
 
-    monkeypatch.setattr(api, "lp_branch_and_bound", impatient)
+    monkeypatch.setattr(staged, "lp_branch_and_bound", impatient)
     # the first search point is the all-lo vertex, so that the search rarely settles a case by itself
-    monkeypatch.setattr(api, "cube_search", lambda W, b, lo, hi, tau, **kw: np.full(W.shape[1], lo))
-    staged = 0
+    monkeypatch.setattr(cube_stage, "cube_search", lambda W, b, lo, hi, tau, **kw: np.full(W.shape[1], lo))
+    n_staged = 0
     for idx, kind, (block, values, tau) in _instances(40, 91, 9, 8):
         calls.clear()
         expected = brute_max_active(block.W1, block.b1, values, tau)
         res = max_active(block, Hypercube(block.n, values), tau=tau, method="bnb", timeout=1.5)
         assert res.optimal and res.value == expected, (idx, kind, res.value, expected)
         assert exact_count_at(block.W1, block.b1, res.witness.x, tau) == expected
-        staged += len(calls) >= 3
-    assert staged >= 10
+        n_staged += len(calls) >= 3
+    assert n_staged >= 10
 
 
 def test_cube_anneal_returns_cube_points_no_worse_than_its_start():
-    from sparsecert.verify.search import HAVE_ANNEAL, cube_anneal
+    from sparsecert.verify.solvers.heuristics import HAVE_ANNEAL, cube_anneal
 
     if not HAVE_ANNEAL:
         pytest.skip("numba not installed")

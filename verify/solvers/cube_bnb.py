@@ -11,11 +11,15 @@ integers. So the answer is exact, and every improvement comes with an exactly ch
 from __future__ import annotations
 
 import time
+from fractions import Fraction
 
 import numpy as np
 
-from .integer_form import IntegerRows
-from .relaxation import scaled_row
+from sparsecert.sparse_models.exact import UNDERFLOW_SLACK, UNIT_ROUNDOFF
+
+from ..budget import COMPILED_NODES_PER_NODE
+from ..integer_form import IntegerRows
+from .lp.relaxation import scaled_row
 
 try:  # numba is an optional extra ("fast"); without it this method is unavailable
     import numba
@@ -24,8 +28,6 @@ try:  # numba is an optional extra ("fast"); without it this method is unavailab
 except ImportError:  # pragma: no cover - exercised on machines without the extra
     numba = None
     HAVE_NUMBA = False
-
-U = 2.0**-53
 
 
 def _kernel(C, T, err, rem, z, y, choice, first, state, besty, max_nodes):
@@ -156,13 +158,14 @@ def _open_bound(C, T, err, rem, z, choice, first, d: int, best: int) -> int:
 
 
 def branch_and_bound(rows: IntegerRows, coords: np.ndarray, best_known: int, deadline: float | None,
-                     best_point: dict[int, int] | None = None, *, node_limit: int | None = None) -> BnBOutcome:
+                     best_point: dict[int, int] | None = None, *, node_limit: int | None = None,
+                     stop_above: int | None = None) -> BnBOutcome:
     """(best exact count, its 0/1 point over ``coords`` or None if nothing beat best_known, complete, nodes),
     with ``.upper`` a proved upper bound (see :class:`BnBOutcome`).
 
     The search stops incomplete at ``deadline`` (checked every ``CHUNK_NODES`` nodes) or after
     ``node_limit`` expanded nodes (a deterministic budget: with ``deadline`` None the outcome is
-    reproducible)."""
+    reproducible), or, with ``stop_above``, once a point counts more than it."""
     if node_limit is not None and (isinstance(node_limit, bool) or int(node_limit) != node_limit or node_limit < 0):
         raise ValueError(f"node_limit must be a non-negative integer or None, got {node_limit!r}")
     coords = np.asarray(coords, dtype=np.int64)
@@ -176,7 +179,7 @@ def branch_and_bound(rows: IntegerRows, coords: np.ndarray, best_known: int, dea
     Cint_o = [[Cr[j] for j in order] for Cr in Cint]
     rem = np.zeros((s, m + 1))
     rem[:, :m] = np.cumsum(np.maximum(C, 0)[:, ::-1], axis=1)[:, ::-1]
-    err = 8 * (m + 4) * U * (np.abs(C).sum(axis=1) + np.abs(T)) + 2.0**-1000
+    err = 8 * (m + 4) * UNIT_ROUNDOFF * (np.abs(C).sum(axis=1) + np.abs(T)) + UNDERFLOW_SLACK
     z = np.zeros((m + 1, s))
     y = np.zeros(m, np.int8)
     choice = np.zeros(m, np.int8)
@@ -212,7 +215,49 @@ def branch_and_bound(rows: IntegerRows, coords: np.ndarray, best_known: int, dea
             continue
         if state[3] == 0:
             break
-        if deadline is not None and time.monotonic() > deadline:
+        if (deadline is not None and time.monotonic() > deadline) or (stop_above is not None and best > stop_above):
             return _stopped(best, found, best_y if found else None)
     point = {int(coords[order[d]]): int(best_y[d]) for d in range(m)} if found else None
     return BnBOutcome(best, point, True, int(state[2]), best)
+
+
+# -- the solver ------------------------------------------------------------------------------
+LP_BNB_MIN_COORDS = 37  # from here on cube groups go to the LP branch and bound (see bench/frontier.py)
+
+
+class CubeBranchAndBound:
+    """The compiled depth-first branch and bound over a group's cube coordinates.
+
+    Applies (numba installed) to groups below :data:`LP_BNB_MIN_COORDS` coordinates, or to
+    every group when HiGHS is missing (then nothing else can take the large ones). A check
+    ``max <= k?`` prunes every subcube that cannot beat ``max(lower, k)`` and stops at the
+    first point above k."""
+
+    name = "branch-and-bound"
+
+    def available(self) -> bool:
+        return HAVE_NUMBA
+
+    def applies(self, group) -> bool:
+        from ..backends.highs import HAVE_HIGHS
+
+        return group.cube and (not HAVE_HIGHS or group.coords.size < LP_BNB_MIN_COORDS)
+
+    def run(self, group, goal, budget):
+        from .base import GroupOutcome
+
+        part = group.part_goal(goal)
+        floor = group.lower if part.within is None else max(group.lower, part.within)
+        nodes = budget.nodes_left()
+        out = branch_and_bound(group.rows, group.coords, floor, budget.deadline,
+                               node_limit=None if nodes is None else nodes * COMPILED_NODES_PER_NODE,
+                               stop_above=part.exceed)
+        budget.charge_compiled(out.nodes)
+        found = out.point is not None and out.best > floor
+        lower = out.best if found else group.lower
+        point = {j: Fraction(v) for j, v in out.point.items()} if found else None
+        upper = (out.best if found else floor) if out.complete else max(out.upper, lower)
+        return GroupOutcome(lower, point, upper, complete=upper == lower, calls=1)
+
+
+CUBE_BNB = CubeBranchAndBound()

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .integer_form import IntegerRows
+from sparsecert.sparse_models.exact import UNDERFLOW_SLACK, UNIT_ROUNDOFF
 
-U = 2.0**-53
-TINY = 2.0**-1000
+from ...integer_form import IntegerRows
 
 
 @dataclass(frozen=True)
@@ -66,11 +65,11 @@ def float_rows(rows: IntegerRows, coords: np.ndarray, lo: np.ndarray, hi: np.nda
         thr[i] = _scaled(t + 1, k) if integral else T[i]
     xmax = np.maximum(np.abs(lo), np.abs(hi))
     # |A v - exact v| <= u |A| xmax per entry, plus underflowed entries (each < 2^-1074 before scaling)
-    e = 1.05 * U * (np.abs(A) @ xmax) + m * 2.0**-1070 * (xmax.max(initial=1.0) + 1.0)
-    act_lo = thr - U * np.abs(thr) - e
-    act_lo = act_lo - 4 * U * np.abs(act_lo) - TINY
-    inact_hi = T + U * np.abs(T) + e
-    inact_hi = inact_hi + 4 * U * np.abs(inact_hi) + TINY
+    e = 1.05 * UNIT_ROUNDOFF * (np.abs(A) @ xmax) + m * 2.0**-1070 * (xmax.max(initial=1.0) + 1.0)
+    act_lo = thr - UNIT_ROUNDOFF * np.abs(thr) - e
+    act_lo = act_lo - 4 * UNIT_ROUNDOFF * np.abs(act_lo) - UNDERFLOW_SLACK
+    inact_hi = T + UNIT_ROUNDOFF * np.abs(T) + e
+    inact_hi = inact_hi + 4 * UNIT_ROUNDOFF * np.abs(inact_hi) + UNDERFLOW_SLACK
     return FloatRows(A, act_lo, inact_hi, np.asarray(lo, float), np.asarray(hi, float))
 
 
@@ -78,6 +77,6 @@ def _box_range(A: np.ndarray, Ap: np.ndarray, An: np.ndarray, xl: np.ndarray, xu
     """Rigorous float bounds on min and max of A v over [xl, xu]."""
     L = Ap @ xl + An @ xu
     H = Ap @ xu + An @ xl
-    err = 2 * (A.shape[1] + 2) * U * (np.abs(A) @ np.maximum(np.abs(xl), np.abs(xu))) + TINY
+    err = 2 * (A.shape[1] + 2) * UNIT_ROUNDOFF * (np.abs(A) @ np.maximum(np.abs(xl), np.abs(xu))) + UNDERFLOW_SLACK
     return L - err, H + err
 

@@ -16,10 +16,11 @@ from sparsecert.sparse_models import Box
 from sparsecert.sparse_models.errors import DomainError, InvalidArgument
 from sparsecert.sparse_models.network import Network
 
-from ..results import Unknown, Verified, Violated
-from .api import check_sparsity, max_active
-from .domain import nnet_box
-from .vnnlib import read_vnnlib
+from ..deep.api import check_sparsity, max_active
+from ..deep.domain import nnet_box
+from ..deep.vnnlib import read_vnnlib
+from ..results import Status, Unknown, Verified, Violated
+from .common import load_network_model, parse_domains
 
 DEEP_DOMAIN_HELP = "vnnlib:FILE | vnnlib-raw:FILE | nnet-box (whole network; also box:LO:HI with --whole-network)"
 
@@ -32,7 +33,6 @@ def wants_deep(args) -> bool:
 
 
 def load_deep(args) -> Network:
-    from ..cli.common import load_network_model
     return load_network_model(args)
 
 
@@ -58,7 +58,6 @@ def deep_domain(spec: str, network: Network) -> Any:
             raise DomainError(f"box bounds must be numbers, got {spec!r}") from None
         return Box.uniform(network.n, lo, hi)
     if kind == "box-file":
-        from ..cli.common import parse_domains
         return parse_domains(spec, network.n)[0]
     raise DomainError(f"domain {spec!r} is not an input box for a whole network; use {DEEP_DOMAIN_HELP}")
 
@@ -92,7 +91,7 @@ def run_deep_maxact(args) -> tuple[dict, bool, str]:
         r = max_active(net, L, dom, tau=args.tau, timeout=args.timeout, jobs=args.jobs)
         optimal &= r.optimal
         entries.append(_entry(L, net.widths[L], r))
-        val = f"{r.value}" if r.optimal else f"[{r.value}, {r.upper_bound}]"
+        val = f"{r.lower}" if r.optimal else f"[{r.lower}, {r.upper}]"
         st = r.stats
         lines.append(f"{L:>5} {net.widths[L]:>5} {val:>12} {'yes' if r.optimal else 'no':>6}"
                      f" {f'{st.units_fixed_on}/{st.units_fixed_off}/{st.units_undecided}':>16} {st.time_s:>8.2f}")
@@ -100,8 +99,8 @@ def run_deep_maxact(args) -> tuple[dict, bool, str]:
     return out, optimal, "\n".join(lines)
 
 
-def run_deep_verify(args) -> tuple[dict, str, str]:
-    """(JSON summary, 'verified' | 'violated' | 'unknown', text report)."""
+def run_deep_verify(args) -> tuple[dict, Status, str]:
+    """(JSON summary, the combined Status of the layers, text report)."""
     net = load_deep(args)
     dom = deep_domain(args.domain, net)
     entries, lines, statuses = [], [], []
@@ -121,9 +120,9 @@ def run_deep_verify(args) -> tuple[dict, str, str]:
             lines.append(f"layer {L}: UNKNOWN: max active proved in [{r.lower}, {r.upper}] ({r.reason})")
         elif isinstance(r, Verified):
             lines.append(f"layer {L}: VERIFIED: at most {args.k} of {net.widths[L]} units active"
-                         f" (proved bound {r.upper_bound})")
-    status = "violated" if "violated" in statuses else ("unknown" if "unknown" in statuses else "verified")
-    out = {"model": args.model, "domain": args.domain, "tau": args.tau, "k": args.k, "status": status,
+                         f" (proved bound {r.upper})")
+    status = Status.combine(statuses)
+    out = {"model": args.model, "domain": args.domain, "tau": args.tau, "k": args.k, "status": status.value,
            "layers": entries}
     return out, status, "\n".join(lines)
 

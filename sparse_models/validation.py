@@ -1,4 +1,9 @@
-"""Array validation shared by blocks, domains and loaders: exact widening, no silent coercion."""
+"""The project's shared argument validation: exact widening, no silent coercion.
+
+Public within the project: every package (sparse_models, verify, properties) checks its
+arguments with these helpers so the errors read the same everywhere. Not part of the
+user-facing API (not exported from :mod:`sparsecert.sparse_models`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from typing import Any
 import numpy as np
 
 from .errors import InvalidArgument, NonFiniteError, ShapeError
+
+__all__ = ["as_count", "as_finite_float", "as_float64", "as_rng"]
 
 _EXACT_INT_LIMIT = 2**53
 
@@ -49,7 +56,9 @@ def as_float64(name: str, value: Any, ndim: int | None = None) -> np.ndarray:
             f"{name} contains {np.count_nonzero(bad)} non-finite value(s) (first {arr[where]} at index {where});"
             " replace NaN/inf before building a block"
         )
-    arr = np.array(arr, dtype=np.float64, copy=True)
+    # C order always: BLAS rounds a product differently for a transposed layout, so a model's float64
+    # outputs must not depend on whether its arrays came from a file, a transpose or a slice
+    arr = np.array(arr, dtype=np.float64, copy=True, order="C")
     arr.setflags(write=False)
     return arr
 

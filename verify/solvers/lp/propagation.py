@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .relaxation import TINY, U, FloatRows, _box_range
+from sparsecert.sparse_models.exact import UNDERFLOW_SLACK, UNIT_ROUNDOFF
+
+from .relaxation import FloatRows, _box_range
 
 
 def _tighten(G: np.ndarray, g: np.ndarray, Hg: np.ndarray, xl: np.ndarray, xu: np.ndarray):
@@ -19,11 +21,11 @@ def _tighten(G: np.ndarray, g: np.ndarray, Hg: np.ndarray, xl: np.ndarray, xu: n
     """
     top = np.maximum(G * xu, G * xl)  # each row's largest term per coordinate
     rest = Hg[:, None] - top
-    rest = rest + 4 * U * (np.abs(Hg)[:, None] + np.abs(top)) + TINY
+    rest = rest + 4 * UNIT_ROUNDOFF * (np.abs(Hg)[:, None] + np.abs(top)) + UNDERFLOW_SLACK
     num = g[:, None] - rest
-    num = num - 2 * U * (np.abs(g)[:, None] + np.abs(rest)) - TINY  # a lower bound of g_i - rest
+    num = num - 2 * UNIT_ROUNDOFF * (np.abs(g)[:, None] + np.abs(rest)) - UNDERFLOW_SLACK  # a lower bound of g_i - rest
     q = num / np.where(G != 0, G, 1.0)
-    pad = 4 * U * np.abs(q) + 2.0**-1060
+    pad = 4 * UNIT_ROUNDOFF * np.abs(q) + 2.0**-1060
     new_lo = np.where(G > 0, q - pad, -np.inf)
     new_hi = np.where(G < 0, q + pad, np.inf)
     new_lo = np.where(np.isnan(new_lo), -np.inf, new_lo).max(axis=0, initial=-np.inf)
@@ -54,7 +56,7 @@ def _propagate_loops(A, act_lo, inact_hi, xl, xu, al, au, rounds, integral, L, H
                     lo_s += q
                     hi_s += p
                 mag += abs(a) * max(abs(xl[j]), abs(xu[j]))
-            err = 2.0 * (m + 2) * U * mag + TINY
+            err = 2.0 * (m + 2) * UNIT_ROUNDOFF * mag + UNDERFLOW_SLACK
             L[i] = lo_s - err
             H[i] = hi_s + err
             if L[i] > inact_hi[i]:
@@ -81,11 +83,11 @@ def _propagate_loops(A, act_lo, inact_hi, xl, xu, al, au, rounds, integral, L, H
                     continue
                 top = max(G * xu[j], G * xl[j])
                 rest = Hg - top
-                rest = rest + 4 * U * (abs(Hg) + abs(top)) + TINY
+                rest = rest + 4 * UNIT_ROUNDOFF * (abs(Hg) + abs(top)) + UNDERFLOW_SLACK
                 num = g - rest
-                num = num - 2 * U * (abs(g) + abs(rest)) - TINY
+                num = num - 2 * UNIT_ROUNDOFF * (abs(g) + abs(rest)) - UNDERFLOW_SLACK
                 qv = num / G
-                pad = 4 * U * abs(qv) + 2.0**-1060
+                pad = 4 * UNIT_ROUNDOFF * abs(qv) + 2.0**-1060
                 if G > 0:
                     c = qv - pad
                     if c > nl[j]:

@@ -1,0 +1,1 @@
+"""The LP branch and bound: safe dual bounds, relaxation rows, conflicts and propagation."""
