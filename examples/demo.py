@@ -177,11 +177,19 @@ def _plots(out: Path, name: str, counts, cert) -> None:
         import matplotlib.pyplot as plt
     except ImportError:
         return
-    fig, ax = plt.subplots(1, 2, figsize=(9, 3.2))
-    ax[0].hist(counts, bins=range(int(counts.max()) + 2), color="#4472c4")
-    ax[0].set(title=f"{name}: active units per test point (measured)", xlabel="active units", ylabel="points")
+    from matplotlib.ticker import MaxNLocator
+
+    fig, ax = plt.subplots(1, 2, figsize=(10, 3.6))
+    ax[0].hist(counts, bins=np.arange(int(counts.max()) + 2) - 0.5, color="#4472c4")
+    ax[0].xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax[0].yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax[0].set(title=f"{name} on the test points\nactive units per point (measured)", xlabel="$|A(x)|$, active units",
+              ylabel="test points")
     ax[1].plot([c[0] for c in cert], [c[1] for c in cert], "o-")
-    ax[1].set(title="balls proved k-sparse", xlabel="L-inf radius", ylabel="fraction", ylim=(0, 1.05))
+    ax[1].set(title=f"{name} on $L_\\infty$ balls around test points\nshare proved $k$-sparse",
+              xlabel=r"$L_\infty$ radius $r$", ylabel="fraction of balls", ylim=(0, 1.05))
+    for a in ax:
+        a.title.set_fontsize(9)
     fig.tight_layout()
     fig.savefig(out / f"{name}.png", dpi=110)
     plt.close(fig)

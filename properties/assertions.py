@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.strategies import SearchStrategy
 
 from sparsecert.sparse_models.network import as_block
-from sparsecert.sparse_models import Hypercube, MLPBlock, check_domain
+from sparsecert.sparse_models import Domain, Hypercube, MLPBlock, Network, check_domain
 from sparsecert.sparse_models.validation import as_count, as_finite_float
 from sparsecert.sparse_models.errors import InvalidArgument
-from sparsecert.verify import Stats, Unknown, Verified, Violated, check_sparsity, equivalent
+from sparsecert.verify import Equivalence, Stats, Unknown, Verified, Violated, check_sparsity, equivalent
 
 from ._internal import codegen, failures, session
 
@@ -163,7 +163,7 @@ def _domain_source(domain: Any, arrays: codegen.Arrays, path: Path | None, repro
 
 # -- k-sparsity ------------------------------------------------------------------------------------
 
-def assert_k_sparse(block: MLPBlock, k: int, domain: Any, *, timeout: float | None = None,
+def assert_k_sparse(block: MLPBlock | Network, k: int, domain: Domain, *, timeout: float | None = None,
                     tau: float = 0.0) -> Verified:
     """Prove that at most ``k`` units of ``block`` are active at once on ``domain``; return the proof.
 
@@ -172,6 +172,41 @@ def assert_k_sparse(block: MLPBlock, k: int, domain: Any, *, timeout: float | No
     the verifier times out. ``timeout=None`` uses the plugin's ``--sparsecert-timeout``.
     The failing block is saved (native ``.npz``, in ``.sparsecert/failures/`` under the pytest
     rootdir) and the message prints its path and a short reproduction that loads it.
+
+    Parameters
+    ----------
+    block : MLPBlock or Network
+        The block (a one-hidden-layer Network is its block).
+    k : int
+        The claimed sparsity (>= 0; ``k >= block.s`` holds trivially).
+    domain : Domain
+        Any sparsecert domain of dimension ``block.n``.
+    timeout : float or None, default None
+        Seconds for the proof (None: the plugin's ``--sparsecert-timeout``, or no limit).
+    tau : float, default 0.0
+        Activity threshold.
+
+    Returns
+    -------
+    Verified
+        The proof (``upper`` is the proved bound on the max-active number).
+
+    Raises
+    ------
+    SparsityAssertionError
+        More than ``k`` units are active at the reported witness (``result``: the :class:`Violated`).
+    SparsityNotProved
+        The verifier stopped first (a :class:`NotProvedError`; ``result``: the :class:`Unknown`).
+    InvalidArgument, DomainError, ShapeError
+        A bad block, ``k`` or domain.
+
+    Examples
+    --------
+    >>> from sparsecert.sparse_models import Hypercube, parity_block
+    >>> from sparsecert.properties import assert_k_sparse
+    >>> proof = assert_k_sparse(parity_block(4, [0, 1]), 1, Hypercube(4))
+    >>> proof.status.value, proof.upper
+    ('verified', 1)
     """
     __tracebackhide__ = True  # pytest shows the caller's line and the message, not this helper
     block = as_block(block, "assert_k_sparse")  # a one-hidden-layer Network is its block
@@ -244,13 +279,46 @@ def _base_block(f: Any) -> MLPBlock:
     return f if isinstance(f, MLPBlock) else f.block
 
 
-def assert_equivalent(a: Any, b: Any, domain: Any, *, tol: float = 0.0, timeout: float | None = None) -> Any:
+def assert_equivalent(a: Any, b: Any, domain: Domain, *, tol: float = 0.0, timeout: float | None = None) -> Equivalence:
     """Prove |a(x) - b(x)| <= tol on every output and every x in ``domain``; return the proof.
 
     ``a`` and ``b`` are MLPBlocks or pruned functions (:func:`verify.prune` results). Fails
     with :class:`EquivalenceAssertionError` showing the input where they differ, both outputs
     and each one's active units there, or :class:`NotProvedError` on a timeout. Both
     blocks are saved as in :func:`assert_k_sparse` (``...-a.npz``, ``...-b.npz``).
+
+    Parameters
+    ----------
+    a, b : MLPBlock or Network or PruneResult
+        The two functions, as in :func:`verify.equivalent`.
+    domain : Domain
+        Any sparsecert domain of their input dimension.
+    tol : float, default 0.0
+        Allowed absolute difference per output.
+    timeout : float or None, default None
+        Seconds for the proof (None: the plugin's ``--sparsecert-timeout``, or no limit).
+
+    Returns
+    -------
+    Equivalence
+        The proof (status VERIFIED).
+
+    Raises
+    ------
+    EquivalenceAssertionError
+        The functions differ by more than ``tol`` at the reported input.
+    EquivalenceNotProved
+        The verifier stopped first (a :class:`NotProvedError`).
+    InvalidArgument, UnsupportedActivation, DomainError, ShapeError
+        As for :func:`verify.equivalent`.
+
+    Examples
+    --------
+    >>> from sparsecert.sparse_models import Hypercube, parity_block
+    >>> from sparsecert.properties import assert_equivalent
+    >>> block = parity_block(4, [0, 1])
+    >>> assert_equivalent(block, block.replace(name="copy"), Hypercube(4)).status.value
+    'verified'
     """
     __tracebackhide__ = True  # pytest shows the caller's line and the message, not this helper
     t = _timeout(timeout)
@@ -309,7 +377,35 @@ def assert_equivalent(a: Any, b: Any, domain: Any, *, tol: float = 0.0, timeout:
 # -- learning --------------------------------------------------------------------------------------
 
 def binomial_tail(failures: int, trials: int, p: float) -> float:
-    """P[Binomial(trials, p) >= failures], exactly summed."""
+    """P[Binomial(trials, p) >= failures], exactly summed.
+
+    Parameters
+    ----------
+    failures : int
+        The threshold F (0 gives 1.0).
+    trials : int
+        Number of trials.
+    p : float
+        Success probability of each trial, in [0, 1].
+
+    Returns
+    -------
+    float
+        sum_{i >= F} C(trials, i) p^i (1 - p)^(trials - i).
+
+    Raises
+    ------
+    TypeError
+        Non-integer ``failures`` or ``trials``.
+
+    Examples
+    --------
+    >>> from sparsecert.properties.assertions import binomial_tail
+    >>> round(binomial_tail(2, 10, 0.1), 4)
+    0.2639
+    >>> binomial_tail(0, 10, 0.1)
+    1.0
+    """
     return float(sum(math.comb(trials, i) * p ** i * (1 - p) ** (trials - i) for i in range(failures, trials + 1)))
 
 
@@ -336,6 +432,53 @@ def assert_learns(learner: Any, strategy: SearchStrategy[MLPBlock], eps: float, 
     ``delta``: P[Binomial(trials, delta) >= F] < ``alpha`` (a one-sided exact binomial test).
     The search is derandomised (``seed`` and the strategy fix it); failures are shrunk.
     Call it from a plain test function, not from inside another ``@given`` test.
+
+    Parameters
+    ----------
+    learner : object
+        Has ``fit(X, y, seed=...)`` and ``predict(X)`` (for example :class:`~sparsecert.sparse_models.LowDegreeLearner`).
+    strategy : SearchStrategy of MLPBlock
+        The targets (their first output is learned), e.g. :func:`properties.strategies.juntas`.
+    eps : float
+        Allowed squared L2 error (> 0).
+    delta : float
+        Allowed failure rate of one fit, in (0, 1).
+    m : int
+        Samples per data set.
+    trials : int, default 20
+        Data sets per target.
+    alpha : float, default 0.01
+        Significance of the binomial test, in (0, 1).
+    max_examples : int, default 25
+        Targets Hypothesis tries.
+    noise : float, default 0.0
+        Label-flip probability, in [0, 0.5].
+    seed : int, default 0
+        Seed of the data sets.
+    exact_max_n : int, default 14
+        Errors are exact over the cube up to this n, sampled above.
+    test_size : int, default 4096
+        Test points when sampled.
+
+    Returns
+    -------
+    None
+        The learner learned every target tried.
+
+    Raises
+    ------
+    LearningAssertionError
+        A (shrunk) target the learner fails on too often; the target is saved and a reproduction printed.
+    InvalidArgument
+        A bad learner, strategy or parameter.
+
+    Examples
+    --------
+    >>> from hypothesis import strategies as st
+    >>> from sparsecert.sparse_models import LowDegreeLearner, parity_block
+    >>> from sparsecert.properties import assert_learns
+    >>> assert_learns(LowDegreeLearner(degree=2), st.just(parity_block(4, [0, 1])), eps=0.1, delta=0.1, m=400,
+    ...               trials=5, max_examples=1)  # passes: returns None
     """
     __tracebackhide__ = True  # pytest shows the caller's line and the message, not this helper
     if not callable(getattr(learner, "fit", None)) or not callable(getattr(learner, "predict", None)):

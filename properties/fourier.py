@@ -49,6 +49,31 @@ def wht(a: np.ndarray) -> np.ndarray:
     """Unnormalised Walsh-Hadamard transform of a float64 array of length 2^n, in place.
 
     out[S] = sum_r a[r] (-1)^{|r & S|}. Returns ``a``. Extra memory: 1 MiB.
+
+    Parameters
+    ----------
+    a : numpy.ndarray
+        A contiguous, writeable, one-dimensional float64 array of length 2**n; overwritten.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``a`` itself, transformed (divide by 2**n for the Fourier coefficients).
+
+    Raises
+    ------
+    InvalidArgument
+        Not a writeable contiguous float64 vector.
+    ShapeError
+        A length that is not a power of two.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsecert.properties import wht
+    >>> a = np.array([1.0, 2.0, 3.0, 4.0])
+    >>> wht(a).tolist(), a.tolist()  # in place
+    ([10.0, -2.0, -4.0, 0.0], [10.0, -2.0, -4.0, 0.0])
     """
     if not isinstance(a, np.ndarray) or a.dtype != np.float64 or a.ndim != 1:
         raise InvalidArgument("wht needs a one-dimensional float64 numpy array")
@@ -230,6 +255,37 @@ def cube_values(block: MLPBlock, output: int | None = None, *, max_n: int = MAX_
     """f on every point of {-1,1}^n (index as docs/theory.md §1), evaluated in memory-bounded chunks.
 
     Peak memory: the 8 * 2^n byte table plus one chunk's working set (<= 64 MiB).
+
+    Parameters
+    ----------
+    block : MLPBlock
+        The block (a one-hidden-layer Network is its block); no skip term or output activation.
+    output : int or None, default None
+        The output row of W2 (optional when W2 has one row); without W2, the hidden unit analysed.
+    max_n : int, default 22
+        The largest n enumerated (at most 22).
+    progress : callable or None, default None
+        Called with the number of points done after each chunk.
+
+    Returns
+    -------
+    numpy.ndarray
+        Float64 array of length 2**n: f at point r, x_j = 1 - 2 bit_j(r). Activities are decided exactly.
+
+    Raises
+    ------
+    InvalidArgument
+        An ambiguous or out-of-range ``output``, a block with a skip term / output activation,
+        or non-finite values.
+    DomainError
+        ``block.n > max_n``.
+
+    Examples
+    --------
+    >>> from sparsecert.sparse_models import parity_block
+    >>> from sparsecert.properties import cube_values
+    >>> cube_values(parity_block(3, [0, 1])).tolist()  # x_0 x_1
+    [1.0, -1.0, -1.0, 1.0, 1.0, -1.0, -1.0, 1.0]
     """
     sel = select_output(block, output)
     max_n = as_count("max_n", max_n, low=1, high=MAX_EXACT_N)
@@ -249,7 +305,41 @@ def cube_values(block: MLPBlock, output: int | None = None, *, max_n: int = MAX_
 
 def spectrum(block: MLPBlock, output: int | None = None, *, max_n: int = MAX_EXACT_N,
              progress: Progress | None = None) -> Spectrum:
-    """The exact spectrum of one scalar output of ``block`` on {-1,1}^n (n <= max_n <= 22)."""
+    """The exact spectrum of one scalar output of ``block`` on {-1,1}^n (n <= max_n <= 22).
+
+    Parameters
+    ----------
+    block : MLPBlock
+        The block (a one-hidden-layer Network is its block); no skip term or output activation.
+    output : int or None, default None
+        The output row of W2 (optional when W2 has one row); without W2, the hidden unit analysed.
+    max_n : int, default 22
+        The largest n enumerated (at most 22).
+    progress : callable or None, default None
+        Called with the number of points done after each chunk.
+
+    Returns
+    -------
+    Spectrum
+        ``coefficients`` f^(S) indexed by the mask of S, with ``weights``, ``weights_by_degree``,
+        ``influences``, ``total_influence`` and more derived from them.
+
+    Raises
+    ------
+    InvalidArgument
+        An ambiguous or out-of-range ``output``, a block with a skip term / output activation,
+        or non-finite values.
+    DomainError
+        ``block.n > max_n``.
+
+    Examples
+    --------
+    >>> from sparsecert.sparse_models import parity_block
+    >>> from sparsecert.properties import spectrum
+    >>> sp = spectrum(parity_block(3, [0, 1]))  # all weight on S = {0, 1} (mask 3)
+    >>> sp.coefficients.tolist(), sp.total_influence, sp.influences.tolist()
+    ([0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0], 2.0, [1.0, 1.0, 0.0])
+    """
     return Spectrum.from_values(cube_values(block, output, max_n=max_n, progress=progress), overwrite=True)
 
 

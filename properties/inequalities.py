@@ -231,7 +231,45 @@ class LMNSizes:
 
 def lmn_sample_sizes(n: int, d: int, F: float, eps_est: float, delta: float, *, source: str = "",
                      eps_tail: float = math.nan) -> LMNSizes:
-    """m_C1 = ceil(2F^2 N_d/eps ln(2N_d/delta)), m_C2 = ceil(F^2 N_d (1 + sqrt(2 ln(1/delta)))^2 / eps)."""
+    """m_C1 = ceil(2F^2 N_d/eps ln(2N_d/delta)), m_C2 = ceil(F^2 N_d (1 + sqrt(2 ln(1/delta)))^2 / eps).
+
+    The sample sizes of Theorems C1 and C2 (docs/theory.md §4) for learning the degree-d part
+    of f, |f| <= F, to error eps_est with probability at least 1 - delta; N_d = sum_{i<=d} C(n, i).
+
+    Parameters
+    ----------
+    n : int
+        Input dimension.
+    d : int
+        Degree of the low-degree algorithm.
+    F : float
+        Bound on |f| (>= 0).
+    eps_est : float
+        Estimation error (> 0).
+    delta : float
+        Failure probability, in (0, 1).
+    source : str, default ""
+        A label for the report (where ``d`` came from).
+    eps_tail : float, default nan
+        W^{>d}, when known (reported, not used).
+
+    Returns
+    -------
+    LMNSizes
+        ``N_d``, ``m_C1`` and ``m_C2`` (rounded up, at least 1) and their real values.
+
+    Raises
+    ------
+    InvalidArgument
+        A bad count, F < 0, eps_est <= 0 or delta outside (0, 1).
+
+    Examples
+    --------
+    >>> from sparsecert.properties import lmn_sample_sizes
+    >>> sizes = lmn_sample_sizes(10, 2, 1.0, 0.1, 0.05)
+    >>> sizes.N_d, sizes.m_C1, sizes.m_C2
+    (56, 8640, 6657)
+    """
     n = as_count("n", n, low=1)
     d = as_count("d", d, low=0)
     F = as_finite_float("F", F)
@@ -358,6 +396,47 @@ def check_block(block: MLPBlock, output: int | None = None, *, eps: float | None
 
     ``eps`` is absolute; by default it is eps_rel * E[f^2] (docs/theory.md §4's scale caveat), or
     eps_rel itself when f = 0.
+
+    Parameters
+    ----------
+    block : MLPBlock
+        The block (a one-hidden-layer Network is its block); no skip term or output activation.
+    output : int or None, default None
+        The output row of W2 (optional when W2 has one row); without W2, the hidden unit analysed.
+    eps : float or None, default None
+        Absolute estimation error of the LMN sample sizes (None: from ``eps_rel``).
+    eps_rel : float, default 0.1
+        eps relative to E[f^2] (> 0).
+    delta : float, default 0.1
+        Failure probability of the LMN sample sizes.
+    max_n : int, default 22
+        The largest n enumerated.
+    pairwise : bool, default False
+        Also tabulate pairwise co-activation.
+    progress : callable or None, default None
+        Called with the number of points done after each chunk.
+
+    Returns
+    -------
+    TheoryReport
+        ``checks`` (one :class:`Check` per inequality: both sides, ``holds``, ``slack``),
+        ``violations``, ``ok``, ``lmn`` (:class:`LMNSizes` for each degree rule), ``d_exact``
+        and the underlying ``analysis`` / ``measures``.
+
+    Raises
+    ------
+    InvalidArgument
+        A bad ``output``, ``eps_rel`` or ``delta``.
+    DomainError
+        ``block.n > max_n``.
+
+    Examples
+    --------
+    >>> from sparsecert.sparse_models import parity_block
+    >>> from sparsecert.properties import check_block
+    >>> report = check_block(parity_block(4, [0, 1]))
+    >>> report.ok, report.d_exact, report.measures.k
+    (True, 2, 1)
     """
     an = analyse(block, output, pairwise=pairwise, max_n=max_n, progress=progress)
     if eps is None:

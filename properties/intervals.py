@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from sparsecert.sparse_models.validation import as_count, as_finite_float
 from sparsecert.sparse_models.errors import InvalidArgument
 
 METHODS = ("hoeffding", "bernstein", "auto")
+IntervalMethod = Literal["hoeffding", "bernstein", "auto"]  # the type of ``method=``; get_args == METHODS (tested)
 
 
 def _delta(delta: Any) -> float:
@@ -40,7 +41,33 @@ def hoeffding_half_width(samples: int, width: float, delta: float) -> float:
 
 
 def hoeffding_sample_size(width: float, half_width: float, delta: float) -> int:
-    """Smallest N whose Hoeffding interval has half-width <= ``half_width`` (values in a range of ``width``)."""
+    """Smallest N whose Hoeffding interval has half-width <= ``half_width`` (values in a range of ``width``).
+
+    Parameters
+    ----------
+    width : float
+        b - a, the length of the range of the values (>= 0).
+    half_width : float
+        The half-width h wanted (> 0).
+    delta : float
+        Failure probability, in (0, 1).
+
+    Returns
+    -------
+    int
+        ceil((b - a)^2 ln(2 / delta) / (2 h^2)), at least 1.
+
+    Raises
+    ------
+    InvalidArgument
+        width < 0, half_width <= 0, or delta outside (0, 1).
+
+    Examples
+    --------
+    >>> from sparsecert.properties import hoeffding_sample_size
+    >>> hoeffding_sample_size(1.0, 0.05, 0.05)  # a rate to +-0.05 at 95 %
+    738
+    """
     width = as_finite_float("range width", width)
     h = as_finite_float("half_width", half_width)
     if width < 0 or h <= 0:
@@ -176,9 +203,41 @@ def interval_from_moments(mom: RunningMoments, low: Any, high: Any, delta: float
     return MeanInterval(mean, lower, upper, d, method, N, rng, simultaneous and cols > 1)
 
 
-def mean_interval(values: Any, low: Any, high: Any, delta: float, *, method: str = "auto",
+def mean_interval(values: Any, low: Any, high: Any, delta: float, *, method: IntervalMethod = "auto",
                   simultaneous: bool = True) -> MeanInterval:
-    """Interval for E[X] from i.i.d. samples in [low, high]: ``values`` of shape (N,) or (N, q)."""
+    """Interval for E[X] from i.i.d. samples in [low, high]: ``values`` of shape (N,) or (N, q).
+
+    Parameters
+    ----------
+    values : array_like
+        The samples, shape (N,) or (N, q) (q means at once).
+    low, high : float or array_like
+        The range the values are known to lie in (scalars or one per column).
+    delta : float
+        Failure probability, in (0, 1).
+    method : IntervalMethod, default "auto"
+        ``"hoeffding"``, ``"bernstein"`` (empirical Bernstein) or ``"auto"`` (both at delta / 2, intersected).
+    simultaneous : bool, default True
+        For q columns, make all q intervals hold at once (each at delta / q).
+
+    Returns
+    -------
+    MeanInterval
+        ``estimate``, ``lower``, ``upper`` (clipped to the range), ``delta``, ``method``, ``samples``.
+
+    Raises
+    ------
+    InvalidArgument
+        A bad shape or method, values outside [low, high], or delta outside (0, 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsecert.properties import mean_interval
+    >>> iv = mean_interval(np.linspace(0.0, 1.0, 101), 0.0, 1.0, 0.05, method="hoeffding")
+    >>> round(iv.estimate, 4), round(iv.lower, 4), round(iv.upper, 4)
+    (0.5, 0.3649, 0.6351)
+    """
     v = np.asarray(values, dtype=np.float64)
     if v.ndim not in (1, 2) or v.shape[0] == 0:
         raise InvalidArgument(f"values must have shape (N,) or (N, q) with N >= 1, got {v.shape}")
@@ -187,9 +246,41 @@ def mean_interval(values: Any, low: Any, high: Any, delta: float, *, method: str
     return interval_from_moments(mom, low, high, delta, method=method, simultaneous=simultaneous)
 
 
-def proportion_interval(counts: Any, samples: int, delta: float, *, method: str = "auto",
+def proportion_interval(counts: Any, samples: int, delta: float, *, method: IntervalMethod = "auto",
                         simultaneous: bool = True) -> MeanInterval:
-    """Interval for probabilities from success counts out of ``samples`` i.i.d. trials (values in [0, 1])."""
+    """Interval for probabilities from success counts out of ``samples`` i.i.d. trials (values in [0, 1]).
+
+    Parameters
+    ----------
+    counts : int or array_like of int
+        Successes, each in [0, samples] (an array: one probability per entry).
+    samples : int
+        Trials (>= 1).
+    delta : float
+        Failure probability, in (0, 1).
+    method : IntervalMethod, default "auto"
+        As in :func:`mean_interval`.
+    simultaneous : bool, default True
+        Make the intervals of all entries hold at once.
+
+    Returns
+    -------
+    MeanInterval
+        Estimates counts / samples with their intervals, in the shape of ``counts``.
+
+    Raises
+    ------
+    InvalidArgument
+        Counts that are not whole numbers in [0, samples], a bad method, or delta outside (0, 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsecert.properties import proportion_interval
+    >>> iv = proportion_interval([30, 70], 100, 0.05)
+    >>> iv.estimate.tolist(), np.round(iv.lower, 3).tolist(), np.round(iv.upper, 3).tolist()
+    ([0.3, 0.7], [0.141, 0.541], [0.459, 0.859])
+    """
     c = np.asarray(counts, dtype=np.float64)
     N = as_count("samples", samples, low=1)
     if np.any(c < 0) or np.any(c > N) or np.any(c != np.round(c)):

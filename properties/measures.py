@@ -138,6 +138,40 @@ def analyse(block: MLPBlock, output: int | None = None, *, pairwise: bool = True
     Peak memory about 2^n (33 + s/8) bytes (f, the packed masks, the spectrum and its
     weights) plus a 64 MiB working set: about 200 MiB at n = 22, s = 64.
     ``progress`` is called with points enumerated, ``edge_progress`` once per direction j.
+
+    Parameters
+    ----------
+    block : MLPBlock
+        The block (a one-hidden-layer Network is its block); no skip term or output activation.
+    output : int or None, default None
+        The output row of W2 (optional when W2 has one row); without W2, the hidden unit analysed.
+    pairwise : bool, default True
+        Also tabulate pairwise co-activation.
+    max_n : int, default 22
+        The largest n enumerated.
+    progress, edge_progress : callable or None, default None
+        Progress callbacks (points enumerated; once per direction j).
+
+    Returns
+    -------
+    ExactAnalysis
+        ``table`` (values and activity on the cube), ``edges``, ``spectrum`` and ``measures``
+        (an :class:`InstanceMeasures`: k, norms, influences, the bounds B0-B5, ...).
+
+    Raises
+    ------
+    InvalidArgument
+        A bad ``output``, or a block with a skip term / output activation.
+    DomainError
+        ``block.n > max_n``.
+
+    Examples
+    --------
+    >>> from sparsecert.sparse_models import parity_block
+    >>> from sparsecert.properties import analyse
+    >>> m = analyse(parity_block(4, [0, 1])).measures
+    >>> m.k, m.s, m.I, m.B0
+    (1, 4, 2.0, 8.0)
     """
     sel = select_output(block, output)
     table = tabulate_cube(block, Hypercube(block.n), sel, pairwise=pairwise, max_n=max_n, progress=progress)

@@ -30,7 +30,7 @@ from sparsecert.sparse_models.errors import InvalidArgument
 
 from .cube_table import WORK_BYTES, Progress
 from .fourier import binomial_count
-from .intervals import MeanInterval, RunningMoments, interval_from_moments, proportion_interval, _delta
+from .intervals import IntervalMethod, MeanInterval, RunningMoments, interval_from_moments, proportion_interval, _delta
 from .output import (OutputSelection, exact_decisions, flip_lipschitz, margin_for, output_values,
                      select_output, value_range)
 
@@ -73,11 +73,50 @@ def estimate_influences(
     samples: int = 2000,
     delta: float = 0.05,
     rng: Any = None,
-    method: str = "auto",
+    method: IntervalMethod = "auto",
     with_q: bool = False,
     progress: Progress | None = None,
 ) -> InfluenceEstimate:
-    """Estimate I[f] and Inf_j[f] by the edge formula on uniform ±1 points (n + 1 evaluations each)."""
+    """Estimate I[f] and Inf_j[f] by the edge formula on uniform ±1 points (n + 1 evaluations each).
+
+    Parameters
+    ----------
+    block : MLPBlock
+        The block (a one-hidden-layer Network is its block); no skip term or output activation.
+    output : int or None, default None
+        The output row of W2 (optional when W2 has one row); without W2, the hidden unit analysed.
+    samples : int, default 2000
+        Uniform points of {-1,1}^n (each with its n neighbours).
+    delta : float, default 0.05
+        Failure probability of each family of intervals, in (0, 1).
+    rng : numpy.random.Generator or int or None, default None
+        The generator, or a seed for one.
+    method : IntervalMethod, default "auto"
+        ``"hoeffding"``, ``"bernstein"`` or ``"auto"``.
+    with_q : bool, default False
+        Also estimate q_ij and the per-(unit, coordinate) flip rates.
+    progress : callable or None, default None
+        Called with the number of points done after each batch.
+
+    Returns
+    -------
+    InfluenceEstimate
+        ``total`` (I[f]) and ``per_coordinate`` (Inf_j[f]) as :class:`MeanInterval`, ``q`` and
+        ``flip_rate`` (None unless ``with_q``), ``samples`` and ``evaluations``.
+
+    Raises
+    ------
+    InvalidArgument
+        A bad ``output``, count, method or delta.
+
+    Examples
+    --------
+    >>> from sparsecert.sparse_models import parity_block
+    >>> from sparsecert.properties import estimate_influences
+    >>> est = estimate_influences(parity_block(4, [0, 1]), samples=500, rng=0)  # exactly 2 = 1 + 1
+    >>> est.total.estimate, est.per_coordinate.estimate.tolist(), bool(est.total.lower <= 2.0 <= est.total.upper)
+    (2.0, [1.0, 1.0, 0.0, 0.0], True)
+    """
     sel = select_output(block, output)
     samples = as_count("samples", samples, low=1)
     delta = _delta(delta)
@@ -212,7 +251,43 @@ def sample_outputs(block: MLPBlock, sel: OutputSelection, samples: int, rng: Any
 
 def estimate_low_degree(block: MLPBlock, output: int | None = None, *, degree: int = 1, samples: int = 5000,
                         delta: float = 0.05, rng: Any = None) -> LowDegreeEstimate:
-    """f~(S) for |S| <= degree and an interval for W^{<=degree}, from uniform ±1 samples of the block."""
+    """f~(S) for |S| <= degree and an interval for W^{<=degree}, from uniform ±1 samples of the block.
+
+    Parameters
+    ----------
+    block : MLPBlock
+        The block (a one-hidden-layer Network is its block); no skip term or output activation.
+    output : int or None, default None
+        The output row of W2 (optional when W2 has one row); without W2, the hidden unit analysed.
+    degree : int, default 1
+        d: every S with |S| <= d is estimated.
+    samples : int, default 5000
+        Uniform points of {-1,1}^n.
+    delta : float, default 0.05
+        Failure probability, in (0, 1).
+    rng : numpy.random.Generator or int or None, default None
+        The generator, or a seed for one.
+
+    Returns
+    -------
+    LowDegreeEstimate
+        ``subsets`` (every S, |S| <= d), ``coefficients`` (simultaneous intervals),
+        ``low_weight`` (an interval for W^{<=d}) and ``low_weight_unbiased``.
+
+    Raises
+    ------
+    InvalidArgument
+        A bad ``output``, count or delta.
+
+    Examples
+    --------
+    >>> from sparsecert.sparse_models import parity_block
+    >>> from sparsecert.properties import estimate_low_degree
+    >>> est = estimate_low_degree(parity_block(4, [0, 1]), degree=2, samples=2000, rng=0)
+    >>> best = int(abs(est.coefficients.estimate).argmax())
+    >>> est.subsets[best], float(est.coefficients.estimate[best])  # the parity x_0 x_1 is its own coefficient
+    ((0, 1), 1.0)
+    """
     sel = select_output(block, output)
     lo, hi = cube_output_range(block, sel)
     F = max(abs(lo), abs(hi), 1e-300)

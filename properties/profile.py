@@ -20,11 +20,11 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from sparsecert.sparse_models.network import as_block
-from sparsecert.sparse_models import MLPBlock
+from sparsecert.sparse_models import Domain, MLPBlock, Network
 from sparsecert.sparse_models.validation import as_count, as_finite_float
 from sparsecert.sparse_models.errors import InvalidArgument, UnsupportedActivation
 
-from .activation_stats import ActivationStats, exact_activation_stats, sampled_activation_stats, stats_from_table
+from .activation_statistics import ActivationStats, exact_activation_stats, sampled_activation_stats, stats_from_table
 from .cube_table import MAX_EXACT_N
 from .fourier import Spectrum
 from .inequalities import TheoryReport, check_analysis
@@ -149,8 +149,8 @@ class _NoProgress:
 
 
 def profile_block(
-    block: MLPBlock,
-    domains: "Any | Sequence[Any]",
+    block: MLPBlock | Network,
+    domains: "Domain | Sequence[Domain]",
     *,
     output: int | None = None,
     exact_limit: int = 20,
@@ -162,7 +162,61 @@ def profile_block(
     pairwise: bool | None = None,
     progress: ProgressFactory | None = None,
 ) -> Profile:
-    """Measure ``block`` on ``domains`` (one domain, or several balls taken as a uniform mixture)."""
+    """Measure ``block`` on ``domains`` (one domain, or several balls taken as a uniform mixture).
+
+    The mode follows the domain (see the module docstring): exact enumeration with the
+    spectrum and every docs/theory.md §2-§4 check on a small ±1 cube, Monte Carlo with
+    intervals on a large one, activation statistics only on any other domain.
+
+    Parameters
+    ----------
+    block : MLPBlock or Network
+        The block (a one-hidden-layer Network is its block).
+    domains : Domain or sequence of Domain
+        One domain of dimension ``block.n``, or several (balls) taken as a uniform mixture.
+    output : int or None, default None
+        The output analysed (as in :func:`spectrum`); needed when W2 has several rows.
+    exact_limit : int, default 20
+        The largest cube enumerated (at most 22).
+    samples : int, default 20000
+        Points sampled when the domain is not enumerated.
+    influence_samples : int, default 2000
+        Points of the influence estimate (large ±1 cubes).
+    seed : int or None, default 0
+        Seed of every sample (None: fresh entropy).
+    eps_rel : float, default 0.1
+        eps of the LMN sample sizes, relative to E[f^2] (> 0).
+    delta : float, default 0.05
+        Failure probability of the intervals and sample sizes, in (0, 1).
+    pairwise : bool or None, default None
+        Measure pairwise co-activation (None: when s <= 256).
+    progress : ProgressFactory or None, default None
+        ``progress(total, label)`` returns a bar with ``advance(step)`` and ``close()``.
+
+    Returns
+    -------
+    Profile
+        ``mode`` ("exact" or "monte carlo"), ``stats`` (:class:`ActivationStats`), and where
+        they apply ``spectrum``, ``theory`` (:class:`TheoryReport`), ``influence_mc``,
+        ``low_degree_mc``; ``violations`` and ``notes``.
+
+    Raises
+    ------
+    InvalidArgument
+        No domain, a bad option or ``output``.
+    DomainError
+        A domain of the wrong dimension or kind (a Polytope cannot be sampled).
+
+    Examples
+    --------
+    >>> from sparsecert.sparse_models import Box, Hypercube, parity_block
+    >>> from sparsecert.properties import profile_block
+    >>> prof = profile_block(parity_block(4, [0, 1]), Hypercube(4))
+    >>> prof.mode, prof.spectral, prof.violations, prof.stats.max_active
+    ('exact', True, 0, 1)
+    >>> profile_block(parity_block(4, [0, 1]), Box.uniform(4, -1.0, 1.0), samples=2000).mode
+    'monte carlo'
+    """
     block = as_block(block)  # a one-hidden-layer Network is its block
     doms = list(domains) if isinstance(domains, (list, tuple)) else [domains]
     if not doms:

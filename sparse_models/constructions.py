@@ -25,7 +25,29 @@ def _coords(n: int, coords: Sequence[int]) -> list[int]:
 
 
 def sign_patterns(t: int) -> np.ndarray:
-    """All alpha in {-1,1}^t, row r having alpha_j = 1 - 2 bit_j(r) (docs/theory.md §1 order)."""
+    """All alpha in {-1,1}^t, row r having alpha_j = 1 - 2 bit_j(r) (docs/theory.md §1 order).
+
+    Parameters
+    ----------
+    t : int
+        Number of coordinates.
+
+    Returns
+    -------
+    numpy.ndarray
+        Float64 array of shape (2**t, t).
+
+    Raises
+    ------
+    ValueError
+        A negative ``t``.
+
+    Examples
+    --------
+    >>> from sparsecert.sparse_models import sign_patterns
+    >>> sign_patterns(2).tolist()
+    [[1.0, 1.0], [-1.0, 1.0], [1.0, -1.0], [-1.0, -1.0]]
+    """
     r = np.arange(1 << t, dtype=np.int64)
     bits = (r[:, None] >> np.arange(t, dtype=np.int64)) & 1
     return (1 - 2 * bits).astype(np.float64).reshape(1 << t, t)
@@ -45,6 +67,41 @@ def junta_block(
     (docs/theory.md §5, D1). ``function`` is a callable on a ±1 array of length t, or a table
     of 2^t values indexed as in :func:`sign_patterns`. ``width`` pads with never-active
     units (w = 0, b = -1). Works for relu and step (unit output is 1[x_S = alpha]).
+
+    Parameters
+    ----------
+    n : int
+        Input dimension.
+    coords : sequence of int
+        S, the t distinct coordinates g reads.
+    function : callable or sequence of float
+        g: called on each alpha (a ±1 array of length t), or its 2**t values in :func:`sign_patterns` order.
+    activation : str or Activation, default "relu"
+        ``"relu"`` or ``"step"``.
+    width : int or None, default None
+        Total width, at least 2**t (None: exactly 2**t units).
+
+    Returns
+    -------
+    MLPBlock
+        Width 2**t (or ``width``), one output; exactly one unit is active at every point of {-1,1}^n.
+
+    Raises
+    ------
+    InvalidArgument
+        Repeated or out-of-range coordinates, another activation, or ``width < 2**t``.
+    ShapeError
+        A table without 2**t values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsecert.sparse_models import junta_block
+    >>> block = junta_block(4, [0, 2], lambda a: a[0] * a[1])  # x_0 x_2 on {-1,1}^4
+    >>> block.s, block.forward(np.array([[1.0, 1.0, -1.0, 1.0]])).tolist()
+    (4, [[-1.0]])
+    >>> int(block.active_mask(np.array([[1.0, 1.0, -1.0, 1.0]])).sum())  # one unit per point
+    1
     """
     n = as_count("n", n, low=1)
     S = _coords(n, coords)
@@ -74,7 +131,37 @@ def junta_block(
 
 def parity_block(n: int, coords: Sequence[int], *, activation: "str | Activation" = "relu",
                  width: int | None = None) -> MLPBlock:
-    """chi_S(x) = prod_{j in S} x_j as a 1-sparse block of width 2^|S|."""
+    """chi_S(x) = prod_{j in S} x_j as a 1-sparse block of width 2^|S|.
+
+    Parameters
+    ----------
+    n : int
+        Input dimension.
+    coords : sequence of int
+        S, the distinct coordinates multiplied.
+    activation : str or Activation, default "relu"
+        ``"relu"`` or ``"step"``.
+    width : int or None, default None
+        Total width, at least 2**|S| (padded with never-active units).
+
+    Returns
+    -------
+    MLPBlock
+        The :func:`junta_block` of the parity, named ``parity(t=|S|)``.
+
+    Raises
+    ------
+    InvalidArgument
+        As for :func:`junta_block`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsecert.sparse_models import parity_block
+    >>> block = parity_block(3, [0, 1])
+    >>> block.s, block.forward(np.array([[1.0, 1.0, 1.0], [1.0, -1.0, 1.0]])).ravel().tolist()
+    (4, [1.0, -1.0])
+    """
     block = junta_block(n, coords, lambda a: float(np.prod(a)), activation=activation, width=width)
     return block.replace(name=f"parity(t={len(list(coords))})")
 
@@ -83,6 +170,31 @@ def stack(*blocks: MLPBlock) -> MLPBlock:
     """Direct sum on a shared input: hidden units concatenated, outputs added.
 
     Active counts add, so a sum of k 1-sparse blocks is k-sparse (docs/theory.md §5).
+
+    Parameters
+    ----------
+    *blocks : MLPBlock
+        One or more blocks with the same input dimension, activation and output layer
+        (all without W2, or all with the same number of outputs); no skip term.
+
+    Returns
+    -------
+    MLPBlock
+        Width ``sum(b.s for b in blocks)``, named ``stack``.
+
+    Raises
+    ------
+    InvalidArgument
+        No block, a non-block, differing activations, or a block with a skip term / output activation.
+    ShapeError
+        Differing input dimensions or output layers.
+
+    Examples
+    --------
+    >>> from sparsecert.sparse_models import parity_block, stack
+    >>> both = stack(parity_block(4, [0, 1]), parity_block(4, [2, 3]))  # 2-sparse: one unit of each
+    >>> both.n, both.s
+    (4, 8)
     """
     if not blocks:
         raise InvalidArgument("stack needs at least one block")
@@ -135,6 +247,40 @@ def planted_sparse(
     small noise weights on every other coordinate that never flip a decision. So at most
     one unit per group is active anywhere, and all k are active at the witness. The
     remaining units are dead: random weights with a bias below -||w||_1.
+
+    Parameters
+    ----------
+    n, s, k : int
+        Inputs, width and the planted max-active number (``0 <= k <= s``).
+    seed : int, default 0
+        Seed of numpy's default generator.
+    activation : str or Activation, default "relu"
+        Hidden activation (activity is z > 0 whatever it is).
+    dead_fraction : float, default 0.5
+        Share of the s - k units besides the witness's k that are dead (never active), in [0, 1].
+    values : tuple of (float, float), default (-1.0, 1.0)
+        The cube {lo, hi}^n, lo < hi.
+
+    Returns
+    -------
+    PlantedBlock
+        ``block``, ``k``, ``witness`` (a point of the cube with k active units), ``values`` and
+        ``dead_units`` (indices of the never-active units).
+
+    Raises
+    ------
+    InvalidArgument
+        A bad count, ``dead_fraction`` outside [0, 1], or ``values`` not increasing.
+
+    Examples
+    --------
+    >>> from sparsecert.sparse_models import Hypercube, planted_sparse
+    >>> from sparsecert.verify import max_active
+    >>> planted = planted_sparse(6, 8, 2, seed=0)
+    >>> planted.k, planted.block.s, planted.witness.tolist()
+    (2, 8, [1.0, 1.0, 1.0, -1.0, -1.0, -1.0])
+    >>> max_active(planted.block, Hypercube(6)).upper
+    2
     """
     n = as_count("n", n, low=1)
     s = as_count("s", s, low=1)
@@ -206,7 +352,42 @@ def random_block(
     weight_scale: float = 1.0,
 ) -> MLPBlock:
     """Gaussian weights. With ``fire_rate`` p, biases are set so each unit fires on about a
-    fraction p of the ±1 cube (b_i = -||w_i||_2 Phi^{-1}(1-p)): the "trained-like" family."""
+    fraction p of the ±1 cube (b_i = -||w_i||_2 Phi^{-1}(1-p)): the "trained-like" family.
+
+    W1 has N(0, weight_scale^2 / n) entries, W2 N(0, 1 / s); without ``fire_rate`` the biases
+    are N(0, (weight_scale / 2)^2).
+
+    Parameters
+    ----------
+    n, s : int
+        Inputs and width.
+    seed : int, default 0
+        Seed of numpy's default generator.
+    activation : str or Activation, default "relu"
+        Hidden activation.
+    fire_rate : float or None, default None
+        p in (0, 1): each unit's approximate firing rate on the cube (None: random biases).
+    output_dim : int, default 1
+        Rows of W2.
+    weight_scale : float, default 1.0
+        Scale of the first layer's weights (and of the random biases).
+
+    Returns
+    -------
+    MLPBlock
+        Named ``random(n=..,s=..)`` or ``trained-like(n=..,s=..)``.
+
+    Raises
+    ------
+    InvalidArgument
+        A bad count or scale, or ``fire_rate`` outside (0, 1).
+
+    Examples
+    --------
+    >>> from sparsecert.sparse_models import random_block
+    >>> random_block(5, 7, seed=1, fire_rate=0.2)
+    <MLPBlock 'trained-like(n=5,s=7)' n=5 s=7, m=1 activation=relu>
+    """
     n = as_count("n", n, low=1)
     s = as_count("s", s, low=1)
     output_dim = as_count("output_dim", output_dim, low=1)

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, ClassVar, Iterator, Protocol, runtime_checkable
+from typing import Any, ClassVar, Iterator, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -42,6 +42,7 @@ from .validation import as_count, as_finite_float, as_float64, as_rng
 MAX_ENUMERATION_DIM = 26
 DEFAULT_CHUNK = 1 << 16
 DOMAIN_KINDS = ("cube", "box", "ball", "polytope", "points")
+DomainKind = Literal["cube", "box", "ball", "polytope", "points"]  # Domain.kind; get_args(DomainKind) == DOMAIN_KINDS (tested)
 
 ExactBounds = tuple[list[Fraction | None], list[Fraction | None]]  # None: no bound on that side
 FloatBox = tuple[np.ndarray, np.ndarray]
@@ -52,7 +53,7 @@ class Domain(Protocol):
     """What solvers and presolve may ask of any domain (see the module docstring for the
     values per kind). ``isinstance(x, Domain)`` checks only that the members exist."""
 
-    kind: ClassVar[str]  # one of DOMAIN_KINDS
+    kind: ClassVar[DomainKind]  # one of DOMAIN_KINDS
     is_continuous: ClassVar[bool]  # False for the finite domains (cube, points)
 
     @property
@@ -215,7 +216,32 @@ class Box(_Encoding):
 
     @classmethod
     def uniform(cls, n: int, lo: float, hi: float) -> "Box":
-        """The box [lo, hi]^n."""
+        """The box [lo, hi]^n.
+
+        Parameters
+        ----------
+        n : int
+            Dimension, at least 1.
+        lo, hi : float
+            The bounds of every coordinate (finite, ``lo <= hi``).
+
+        Returns
+        -------
+        Box
+            The box, shown as its constructor call.
+
+        Raises
+        ------
+        InvalidArgument, DomainError
+            A bad dimension, a non-finite bound, or ``lo > hi``.
+
+        Examples
+        --------
+        >>> from sparsecert.sparse_models import Box
+        >>> box = Box.uniform(3, -1.0, 1.0)
+        >>> box, box.dim, box.contains([0.5, -1.0, 1.0])
+        (Box.uniform(3, -1, 1), 3, True)
+        """
         n = as_count("n", n, low=1)
         return cls(np.full(n, as_finite_float("lo", lo)), np.full(n, as_finite_float("hi", hi)))
 
@@ -357,6 +383,25 @@ class Polytope(_Encoding):
 
     @classmethod
     def from_box(cls, box: Box) -> "Polytope":
+        """The box as the polytope {x : x <= upper, -x <= -lower} (2 * dim rows).
+
+        Parameters
+        ----------
+        box : Box
+            The box.
+
+        Returns
+        -------
+        Polytope
+            The same set of points, as rows A x <= c.
+
+        Examples
+        --------
+        >>> from sparsecert.sparse_models import Box, Polytope
+        >>> poly = Polytope.from_box(Box.uniform(2, 0.0, 1.0))
+        >>> poly, poly.contains([0.5, 1.0]), poly.contains([0.5, 1.5])
+        (Polytope(dim=2, constraints=4), True, False)
+        """
         eye = np.eye(box.dim)
         return cls(np.vstack([eye, -eye]), np.concatenate([box.upper, -box.lower]))
 
@@ -486,7 +531,38 @@ DOMAIN_TYPES = (Hypercube, Box, LinfBall, Polytope, PointSet)
 
 
 def check_domain(domain: Any, n: int) -> Domain:
-    """Validate that ``domain`` is a sparsecert domain of dimension n."""
+    """Validate that ``domain`` is a sparsecert domain of dimension n.
+
+    Parameters
+    ----------
+    domain : Any
+        The object to check: a :class:`Hypercube`, :class:`Box`, :class:`LinfBall`,
+        :class:`Polytope` or :class:`PointSet` is accepted.
+    n : int
+        The dimension required (a block's input count).
+
+    Returns
+    -------
+    Domain
+        ``domain`` itself.
+
+    Raises
+    ------
+    DomainError
+        ``domain`` is not one of the domain classes.
+    ShapeError
+        Its dimension is not ``n``.
+
+    Examples
+    --------
+    >>> from sparsecert.sparse_models import Hypercube, check_domain
+    >>> check_domain(Hypercube(3), 3)
+    Hypercube(n=3, values=(-1, 1))
+    >>> check_domain(Hypercube(3), 2)
+    Traceback (most recent call last):
+    ...
+    sparsecert.sparse_models.errors.ShapeError: the domain has dimension 3 but the block takes n=2 inputs
+    """
     if not isinstance(domain, DOMAIN_TYPES):
         raise DomainError(
             f"expected a domain (Hypercube, Box, LinfBall, Polytope, PointSet), got {type(domain).__name__}"

@@ -217,6 +217,23 @@ def as_block(model: Any, what: str = "this call") -> MLPBlock:
 
 
 
+def block_to_write(model: Any, what: str) -> MLPBlock:
+    """:func:`as_block` for the model writers (``save_npz``, ``save_onnx``, ``save_safetensors``).
+
+    Their files hold one MLP block, so a one-hidden-layer Network is written as its block; a
+    deeper network, or one that normalises its inputs, is refused with what to write instead.
+    """
+    if isinstance(model, Network) and (model.hidden_layers != 1 or model.normalization is not None):
+        why = (f"has {model.hidden_layers} hidden layers" if model.hidden_layers != 1
+               else "normalises its inputs first (the file would lose the normalisation)")
+        raise InvalidArgument(
+            f"{what} writes one MLP block, and got a deep network ({model!r}) that {why}: write"
+            " network.layer_block(layer) to save the block around one hidden layer (its inputs are the previous"
+            " layer's activations), or keep the whole network in a file sparsecert reads as a network (ONNX, e.g."
+            " from torch.onnx.export; a PyTorch state dict; .nnet) and load it with sparsecert.sparse_models.load_network")
+    return as_block(model, what)
+
+
 def output_block(model: Any, what: str) -> MLPBlock:
     """:func:`as_block`, refusing a block with a skip term or an output activation.
 

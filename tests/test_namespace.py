@@ -2,7 +2,9 @@
 
 The folders sparse_models/, verify/ and properties/ install as sparsecert.sparse_models,
 sparsecert.verify and sparsecert.properties, so a user project with its own properties.py,
-verify.py and sparse_models.py keeps working with the pytest plugin loaded.
+verify.py and sparse_models.py keeps working with the pytest plugin loaded. These tests use this
+tree's editable install; tests/test_install.py does the same on the wheel, installed in a fresh
+venv by the README's install lines.
 """
 
 from __future__ import annotations

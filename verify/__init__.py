@@ -13,12 +13,14 @@ that none exists).
 """
 
 from .api import check_sparsity, max_active
+from .portfolio import METHODS, Method  # the type of ``method=`` and its values
 from .affine import AffineTerm
 from .equivalence import Difference, Equivalence, equivalent
 from .membership import Condition, Membership, is_member
 from .presolve import UnitRanges, unit_ranges
 from .prune import PruneResult, prune
 from .results import MaxActive, Stats, Status, Unknown, Verified, Violated, Witness
+from .sparse_inference import RegionCertificate, SparseBlock, certify_region
 from .sparsify import FunctionChange, SparsifyResult, sparsify
 from .synthesis import Synthesis, synthesize, truth_table
 from .deep import max_active_all_layers  # whole deep networks: verify.deep.max_active / check_sparsity
@@ -27,4 +29,5 @@ __all__ = ["max_active", "check_sparsity", "MaxActive", "Verified", "Violated", 
            "Status", "UnitRanges", "unit_ranges",
            "is_member", "Membership", "Condition", "equivalent", "Equivalence", "Difference", "AffineTerm",
            "prune", "PruneResult", "sparsify", "SparsifyResult", "FunctionChange", "synthesize", "Synthesis",
-           "truth_table", "max_active_all_layers"]
+           "truth_table", "max_active_all_layers", "Method", "METHODS",
+           "SparseBlock", "RegionCertificate", "certify_region"]

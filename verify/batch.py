@@ -20,7 +20,8 @@ from sparsecert.sparse_models.errors import DomainError, ShapeError
 from sparsecert.sparse_models.exact import rounding_margin
 
 from .api import max_active
-from .executor import run_batch
+from .portfolio import Method
+from .executor import Executor, run_batch
 from .exact_eval import exact_active_mask
 from .results import MaxActive, Stats, Status, Witness
 
@@ -76,12 +77,67 @@ def _solve_ball(args) -> MaxActive:
 
 
 def certify_balls(block: MLPBlock, centers: Any, radius: float, *, within: Box | None = None, tau: float = 0.0,
-                  timeout: float | None = None, jobs: int = 1, executor: str | None = None,
+                  timeout: float | None = None, jobs: int = 1, executor: Executor | None = None,
                   address: str | None = None, on_result: Callable[[int, MaxActive], None] | None = None,
-                  method: str = "auto", node_limit: int | None = None) -> BallTable:
+                  method: Method = "auto", node_limit: int | None = None) -> BallTable:
     """Exact max-active on the ball of ``radius`` around every row of ``centers``.
 
-    ``timeout``, ``method`` and ``node_limit`` apply to each ball as in :func:`verify.max_active`."""
+    ``timeout``, ``method`` and ``node_limit`` apply to each ball as in :func:`verify.max_active`.
+
+    Parameters
+    ----------
+    block : MLPBlock
+        The block.
+    centers : array_like
+        Shape (N, block.n), or one centre of shape (block.n,).
+    radius : float
+        The L-infinity radius r >= 0 of every ball.
+    within : Box or None, default None
+        Cut every ball to this box (the valid input range); None: the whole ball.
+    tau : float, default 0.0
+        Activity threshold.
+    timeout : float or None, default None
+        Seconds per ball (None: no limit).
+    jobs : int, default 1
+        Parallel workers for the balls presolve does not settle.
+    executor : Executor or None, default None
+        ``"serial"``, ``"processes"`` or ``"dask"`` (None: chosen from ``jobs``).
+    address : str or None, default None
+        A Dask scheduler's address (``executor="dask"``; None: a local cluster).
+    on_result : callable or None, default None
+        Called as ``on_result(index, result)`` as each ball is settled.
+    method : Method, default "auto"
+        The portfolio's plan for each ball, as in :func:`verify.max_active`.
+    node_limit : int or None, default None
+        Deterministic branch-and-bound budget per ball (None: none).
+
+    Returns
+    -------
+    BallTable
+        ``results`` (one :class:`MaxActive` per centre, in order), ``lower`` / ``upper``
+        arrays, ``settled_by_presolve``, ``status`` and ``certified_fraction(k)``.
+
+    Raises
+    ------
+    ShapeError
+        ``centers`` does not have ``block.n`` columns.
+    DomainError
+        A negative radius.
+    InvalidArgument, MissingDependency
+        A bad option, or ``executor="dask"`` without the ``dask`` extra.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsecert.sparse_models import MLPBlock
+    >>> from sparsecert.verify.batch import certify_balls
+    >>> block = MLPBlock(np.array([[1.0, 1.0], [1.0, -1.0], [-1.0, -1.0]]), np.array([0.0, 0.0, -1.0]))
+    >>> table = certify_balls(block, [[1.0, 0.5], [-1.0, -1.0]], 0.1)
+    >>> table.lower.tolist(), table.upper.tolist(), table.settled_by_presolve
+    ([2, 2], [2, 2], 1)
+    >>> table.certified_fraction(2)
+    1.0
+    """
     start = time.monotonic()
     C = as_float64("centers", centers)
     if C.ndim == 1:

@@ -7,6 +7,10 @@ charged to the parent as well, so a node limit holds across every stage of a sol
 Running out is signalled by one control-flow exception, :class:`OutOfBudget`.
 
 Deadlines are absolute ``time.monotonic()`` values; ``None`` means unlimited.
+
+The root budget may carry a live-progress sink (:class:`~sparsecert.verify.progress.Progress`);
+``budget.progress`` finds it from any share, so a solver reports its proved bounds without
+a parameter of its own.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ class Budget:
     :data:`COMPILED_NODES_PER_NODE` compiled cube nodes count 1), None for no limit.
     """
 
-    __slots__ = ("deadline", "node_limit", "nodes_used", "_parent")
+    __slots__ = ("deadline", "node_limit", "nodes_used", "_parent", "_progress")
 
     def __init__(self, deadline: float | None = None, node_limit: int | None = None,
                  _parent: "Budget | None" = None) -> None:
@@ -40,6 +44,21 @@ class Budget:
         self.node_limit = node_limit
         self.nodes_used = 0
         self._parent = _parent
+        self._progress = None
+
+    @property
+    def progress(self):
+        """The solve's live-progress sink (set on the root budget, found from every share), or None."""
+        b: Budget | None = self
+        while b is not None:
+            if b._progress is not None:
+                return b._progress
+            b = b._parent
+        return None
+
+    @progress.setter
+    def progress(self, sink) -> None:
+        self._progress = sink
 
     @classmethod
     def start(cls, timeout: float | None = None, node_limit: int | None = None) -> "Budget":

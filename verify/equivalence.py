@@ -19,7 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from sparsecert.sparse_models.network import Network, as_block
-from sparsecert.sparse_models import MLPBlock, check_domain
+from sparsecert.sparse_models import Domain, MLPBlock, check_domain
 from sparsecert.sparse_models.validation import as_count, as_finite_float
 from sparsecert.sparse_models.activations import Activation
 from sparsecert.sparse_models.errors import DomainError, InvalidArgument, ShapeError, SoundnessError, UnsupportedActivation
@@ -400,7 +400,7 @@ def _sample_points(domain: Any, rng: np.random.Generator, size: int) -> np.ndarr
         return np.empty((0, domain.dim))
 
 
-def equivalent(a: Any, b: Any, domain: Any, *, tol: float = 0, timeout: float | None = None,
+def equivalent(a: Any, b: Any, domain: Domain, *, tol: float = 0, timeout: float | None = None,
                samples: int = 2048, seed: int = 0) -> Equivalence:
     """Prove |f_a(x) - f_b(x)| <= tol for every output and every x in ``domain``, or return an input where not.
 
@@ -409,6 +409,50 @@ def equivalent(a: Any, b: Any, domain: Any, *, tol: float = 0, timeout: float | 
     :class:`UnsupportedActivation`. The proof is exact (rational weights); a timeout gives
     status ``unknown``. ``samples`` random points (0: none) are tried first for a quick
     counterexample, re-checked exactly.
+
+    Parameters
+    ----------
+    a, b : MLPBlock or Network or PruneResult
+        The two functions: blocks, one-hidden-layer Networks, or pruned functions (objects
+        with ``.block`` and ``.linear``, as :func:`prune` returns).
+    domain : Domain
+        Any sparsecert domain of dimension ``a``'s input dimension.
+    tol : float, default 0
+        Allowed absolute difference per output (>= 0).
+    timeout : float or None, default None
+        Seconds for the exact solver (None: no limit).
+    samples : int, default 2048
+        Random points tried first (0: none).
+    seed : int, default 0
+        Seed of those points.
+
+    Returns
+    -------
+    Equivalence
+        ``status`` VERIFIED (proved on the whole domain; the object is truthy), VIOLATED
+        (``difference`` holds the input, the output and the exact difference) or UNKNOWN.
+
+    Raises
+    ------
+    UnsupportedActivation
+        An activation without an exact encoding (gelu, silu), or an output softmax.
+    InvalidArgument, ShapeError, DomainError
+        A bad option, functions of different shapes, or a domain of the wrong dimension.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsecert.sparse_models import Box, MLPBlock
+    >>> from sparsecert.verify import equivalent
+    >>> W1, b1 = np.array([[1.0, 1.0], [1.0, -1.0], [-1.0, -1.0]]), np.array([0.0, 0.0, -1.0])
+    >>> a = MLPBlock(W1, b1, np.array([[1.0, 1.0, 1.0]]))
+    >>> b = MLPBlock(2 * W1, 2 * b1, np.array([[0.5, 0.5, 0.5]]))  # relu(2z) / 2 = relu(z)
+    >>> equivalent(a, b, Box.uniform(2, -1.0, 1.0)).status.value
+    'verified'
+    >>> c = MLPBlock(W1, b1, np.array([[1.0, 1.0, 1.5]]))
+    >>> diff = equivalent(a, c, Box.uniform(2, -1.0, 1.0)).difference
+    >>> diff.x.tolist(), diff.exact_difference
+    ([-1.0, -1.0], Fraction(-1, 2))
     """
     samples = as_count("samples", samples, low=0)
     tol_f = as_finite_float("tol", tol)

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Literal, Sequence
 
 from sparsecert.sparse_models.validation import as_count
 from sparsecert.sparse_models.errors import InvalidArgument, MissingDependency
 
 EXECUTORS = ("serial", "processes", "dask")
+Executor = Literal["serial", "processes", "dask"]  # the type of ``executor=``; get_args(Executor) == EXECUTORS (tested)
 
 
-def run_batch(fn: Callable[[Any], Any], items: Sequence[Any], *, jobs: int = 1, executor: str | None = None,
+def run_batch(fn: Callable[[Any], Any], items: Sequence[Any], *, jobs: int = 1, executor: Executor | None = None,
               address: str | None = None, on_result: Callable[[int, Any], None] | None = None) -> list[Any]:
     """[fn(item) for item in items], in order, computed serially, over processes or on Dask."""
     jobs = as_count("jobs", jobs, low=1)
@@ -88,4 +89,4 @@ def chunked(seq: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield seq[start:start + size]
 
 
-__all__: Iterable[str] = ["run_batch", "EXECUTORS"]
+__all__: Iterable[str] = ["run_batch", "EXECUTORS", "Executor"]

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from sparsecert.sparse_models.network import output_block
-from sparsecert.sparse_models import MLPBlock, check_domain
+from sparsecert.sparse_models import Domain, MLPBlock, Network, check_domain
 from sparsecert.sparse_models.validation import as_count, as_finite_float
 from sparsecert.sparse_models.errors import InvalidArgument
 
@@ -103,10 +103,53 @@ def _per_unit(name: str, values: list[Fraction], bound: float, squared: bool, wh
     return Condition(name, "violated", f"unit {worst} has {what} = {shown:.6g} > {bound:g}", worst, shown, bound)
 
 
-def is_member(block: MLPBlock, n: int, s: int, k: int, domain: Any, *, weight_bound: float | None = None,
+def is_member(block: MLPBlock | Network, n: int, s: int, k: int, domain: Domain, *, weight_bound: float | None = None,
               bias_bound: float | None = None, output_bound: float | None = None, tau: float = 0.0,
               timeout: float | None = None) -> Membership:
-    """Check every condition of H(n, s, k) (and the given norm bounds) for ``block`` on ``domain``."""
+    """Check every condition of H(n, s, k) (and the given norm bounds) for ``block`` on ``domain``.
+
+    Parameters
+    ----------
+    block : MLPBlock or Network
+        The block (a one-hidden-layer Network is its block); no skip term or output activation.
+    n, s, k : int
+        The class: input dimension ``n``, width at most ``s``, at most ``k`` units active at once.
+    domain : Domain
+        The domain of the sparsity condition (checked only when ``block.n == n``).
+    weight_bound, bias_bound, output_bound : float or None, default None
+        B_w >= ||w_i||_2, B_b >= |b_i|, B_a >= |a_i| (None: that condition is not checked).
+    tau : float, default 0.0
+        Activity threshold of the sparsity condition.
+    timeout : float or None, default None
+        Seconds for the sparsity proof (None: no limit).
+
+    Returns
+    -------
+    Membership
+        ``status`` (violated if any condition is, else unknown if any is, else verified; the
+        object is truthy when verified), ``conditions`` (one :class:`Condition` each: width,
+        input_dimension, activation, the norms asked for, sparsity) and ``notes``.
+
+    Raises
+    ------
+    InvalidArgument
+        A bad count or bound, a deep network, or a block with a skip term / output activation.
+    DomainError, ShapeError
+        ``domain`` is not a domain of dimension ``n``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsecert.sparse_models import Hypercube, MLPBlock
+    >>> from sparsecert.verify import is_member
+    >>> block = MLPBlock(np.array([[1.0, 1.0], [1.0, -1.0], [-1.0, -1.0]]), np.array([0.0, 0.0, -1.0]),
+    ...                  np.array([[1.0, 1.0, 1.0]]))
+    >>> is_member(block, 2, 3, 1, Hypercube(2), weight_bound=1.5).status.value
+    'verified'
+    >>> m = is_member(block, 2, 3, 1, Hypercube(2), weight_bound=1.0)  # ||w_0||_2 = sqrt(2) > 1
+    >>> m.status.value, m.condition("weight_norm").unit
+    ('violated', 0)
+    """
     block = output_block(block, "is_member (the class H(n, s, k) of sums of units)")  # a 1-hidden-layer Network is its block
     n = as_count("n", n, low=1)
     s = as_count("s", s, low=1)

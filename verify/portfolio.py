@@ -24,6 +24,7 @@ Point sets need no solver: every point is evaluated exactly (``verify/engine/poi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from sparsecert.sparse_models.errors import InvalidArgument
 
@@ -78,6 +79,9 @@ _POLYTOPE = {m: Plan(groups=(_SMT,)) for m in ("auto", "enumerate", "bnb", "smt"
 PLANS: dict[str, dict[str, Plan]] = {"cube": _CUBE, "box": _BOX, "ball": _BOX, "polytope": _POLYTOPE}
 ALIASES = {"z3": "smt"}  # historical names of methods
 METHODS = tuple(dict.fromkeys(m for plans in PLANS.values() for m in plans)) + tuple(ALIASES)
+# The type of ``method=`` in the public functions: the same names as METHODS, in the same order
+# (tests/test_literals.py checks that ``typing.get_args(Method) == METHODS``).
+Method = Literal["auto", "enumerate", "bnb", "smt", "cpsat", "z3"]
 
 
 def canonical_method(method: str) -> str:

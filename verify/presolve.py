@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from sparsecert.sparse_models import MLPBlock, Polytope, check_domain
+from sparsecert.sparse_models import Domain, MLPBlock, Polytope, check_domain
 from sparsecert.sparse_models.errors import DomainError
 from sparsecert.sparse_models.exact import nearest_float, rounding_margin
 
@@ -96,8 +96,44 @@ def _polytope_ranges(block: MLPBlock, domain: Polytope, tau: float) -> UnitRange
     return UnitRanges(lower, upper, off, on)
 
 
-def unit_ranges(block: MLPBlock, domain, tau: float = 0.0) -> UnitRanges:
-    """Exact classification of every unit over ``domain``."""
+def unit_ranges(block: MLPBlock, domain: Domain, tau: float = 0.0) -> UnitRanges:
+    """Exact classification of every unit over ``domain``.
+
+    Each unit is always off (max z_i <= tau), always on (min z_i > tau) or undecided; the
+    classification is exact, the reported ranges are float approximations for reports.
+
+    Parameters
+    ----------
+    block : MLPBlock
+        The block whose pre-activations z = W1 x + b1 are bounded.
+    domain : Domain
+        Any sparsecert domain of dimension ``block.n``.
+    tau : float, default 0.0
+        Activity threshold.
+
+    Returns
+    -------
+    UnitRanges
+        ``lower`` / ``upper`` (float bounds on z_i), ``always_off`` / ``always_on`` (bool
+        arrays), and the counts ``n_off``, ``n_on``, ``n_undecided``.
+
+    Raises
+    ------
+    DomainError, ShapeError
+        ``domain`` is not a sparsecert domain, or its dimension is not ``block.n``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsecert.sparse_models import Hypercube, MLPBlock
+    >>> from sparsecert.verify import unit_ranges
+    >>> block = MLPBlock(np.array([[1.0, 1.0], [1.0, 1.0], [1.0, -1.0]]), np.array([-3.0, 3.0, 0.0]))
+    >>> r = unit_ranges(block, Hypercube(2))
+    >>> r.always_off.tolist(), r.always_on.tolist(), r.n_undecided
+    ([True, False, False], [False, True, False], 1)
+    >>> r.upper.tolist()
+    [-1.0, 5.0, 2.0]
+    """
     check_domain(domain, block.n)
     W, b = block.W1, block.b1
     if domain.kind in ("cube", "box", "ball"):  # closed forms over the domain's box

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from sparsecert.sparse_models.network import as_block
-from sparsecert.sparse_models import MLPBlock, check_domain
+from sparsecert.sparse_models import Domain, MLPBlock, Network, check_domain
 from sparsecert.sparse_models.errors import SoundnessError, UnsupportedActivation
 from sparsecert.sparse_models.head import LinearSkip
 
@@ -110,7 +110,7 @@ def _subset(block: MLPBlock, units: list[int], notes: list[str]) -> MLPBlock:
                     block.activation, block.name)
 
 
-def prune(block: MLPBlock, domain: Any, *, timeout: float | None = None) -> PruneResult:
+def prune(block: MLPBlock | Network, domain: Domain, *, timeout: float | None = None) -> PruneResult:
     """Remove units never active on ``domain`` and fold units whose output is affine there.
 
     Returns the smaller block, the exact skip term (None when nothing was folded), the
@@ -118,6 +118,45 @@ def prune(block: MLPBlock, domain: Any, *, timeout: float | None = None) -> Prun
     block with the skip term (what ``sparsecert prune`` writes). gelu, silu, sigmoid and tanh
     raise :class:`UnsupportedActivation` naming the activation: an inactive unit of theirs
     does not output 0.
+
+    Parameters
+    ----------
+    block : MLPBlock or Network
+        The block (a one-hidden-layer Network is its block); relu, leaky_relu, step or identity units.
+    domain : Domain
+        Any sparsecert domain of dimension ``block.n``; the pruned function equals the
+        original there (not necessarily elsewhere).
+    timeout : float or None, default None
+        Seconds for the equivalence proofs (None: no limit).
+
+    Returns
+    -------
+    PruneResult
+        ``block`` (the kept units), ``linear`` (the exact affine term of the folded units or
+        None), ``kept`` / ``dropped`` / ``folded`` (original unit indices), ``proof`` and
+        ``file_proof`` (:class:`Equivalence`), ``file_block`` and ``status``.
+
+    Raises
+    ------
+    UnsupportedActivation
+        gelu, silu, sigmoid or tanh units.
+    DomainError, ShapeError
+        ``domain`` is not a domain of dimension ``block.n``.
+    SoundnessError
+        An internal cross-check failed (never expected).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsecert.sparse_models import Hypercube, MLPBlock
+    >>> from sparsecert.verify import prune
+    >>> block = MLPBlock(np.array([[1.0, 1.0], [1.0, 1.0], [1.0, -1.0]]), np.array([-3.0, 3.0, 0.0]),
+    ...                  np.array([[1.0, 1.0, 1.0]]))
+    >>> res = prune(block, Hypercube(2))  # unit 0 is never active, unit 1 always is
+    >>> res.kept, res.dropped, res.folded, res.status.value
+    ((2,), (0,), (1,), 'verified')
+    >>> res.block.s, res.linear.c
+    (1, (Fraction(3, 1),))
     """
     block = as_block(block)  # a one-hidden-layer Network is its block
     check_domain(domain, block.n)

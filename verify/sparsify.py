@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from sparsecert.sparse_models.network import as_block
-from sparsecert.sparse_models import MLPBlock, check_domain
+from sparsecert.sparse_models import Domain, MLPBlock, Network, check_domain
 from sparsecert.sparse_models.validation import as_count, as_finite_float
 from sparsecert.sparse_models.errors import InvalidArgument
 
@@ -176,12 +176,57 @@ class _Bisection:
         return Violated(self.k, w, Stats(method="exact re-check")) if w.count > self.k else None
 
 
-def sparsify(block: MLPBlock, k: int, domain: Any, *, per_unit: bool = False, tau: float = 0.0,
+def sparsify(block: MLPBlock | Network, k: int, domain: Domain, *, per_unit: bool = False, tau: float = 0.0,
              rtol: float = 1e-6, timeout: float | None = None, samples: int = 4096, seed: int = 0) -> SparsifyResult:
     """The smallest shift t >= 0 (b1 - t r, see module doc) making ``block`` provably k-sparse on ``domain``.
 
     Stops when the proved bracket [smaller_shift, shift] is narrower than ``rtol`` relative
     (or the two ends are adjacent floats). Reports the output change on a sample.
+
+    Parameters
+    ----------
+    block : MLPBlock or Network
+        The block (a one-hidden-layer Network is its block).
+    k : int
+        The target sparsity, ``0 <= k <= block.s``.
+    domain : Domain
+        Any sparsecert domain of dimension ``block.n`` on which every pre-activation is bounded.
+    per_unit : bool, default False
+        Shift each unit by t times its headroom max z_i (True) instead of by t (False).
+    tau : float, default 0.0
+        Activity threshold.
+    rtol : float, default 1e-6
+        Relative width of the proved bracket at which the bisection stops, in (0, 1).
+    timeout : float or None, default None
+        Seconds for each :func:`check_sparsity` call (None: no limit).
+    samples : int, default 4096
+        Points of the domain on which the output change is measured.
+    seed : int, default 0
+        Seed of those points and of the solver heuristics.
+
+    Returns
+    -------
+    SparsifyResult
+        ``shift`` (proved k-sparse, ``proof``), ``smaller_shift`` (proved not, ``smaller_proof``;
+        None when t = 0), the shifted ``block``, the per-unit ``shifts``, the output ``change``
+        and ``status`` (UNKNOWN when a solver call timed out).
+
+    Raises
+    ------
+    InvalidArgument
+        ``k`` or ``rtol`` out of range, or a pre-activation unbounded on ``domain``.
+    DomainError, ShapeError
+        ``domain`` is not a domain of dimension ``block.n``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsecert.sparse_models import Hypercube, MLPBlock
+    >>> from sparsecert.verify import sparsify
+    >>> block = MLPBlock(np.array([[1.0, 1.0], [1.0, -1.0], [-1.0, -1.0]]), np.array([0.0, 0.0, -1.0]))
+    >>> res = sparsify(block, 0, Hypercube(2))  # every unit's z reaches 2 on the cube, minus its bias
+    >>> res.status.value, res.shift, res.block.b1.tolist()
+    ('verified', 2.0, [-2.0, -2.0, -3.0])
     """
     block = as_block(block)  # a one-hidden-layer Network is its block
     check_domain(domain, block.n)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Literal, Sequence
 
 import numpy as np
 
@@ -28,11 +28,40 @@ from .results import Stats, Status
 ACTIVATIONS = ("relu", "step")
 OUTCOMES = {"found": Status.VERIFIED, "none": Status.VIOLATED, "unknown": Status.UNKNOWN}  # Synthesis.status
 NAMED = ("and", "or", "majority", "parity", "dictator")
+# The types of ``activation=`` and of truth_table's ``name``; get_args equals the tuples above (tested).
+SynthesisActivation = Literal["relu", "step"]
+NamedFunction = Literal["and", "or", "majority", "parity", "dictator"]
 
 
-def truth_table(name: str, t: int) -> tuple[int, ...]:
+def truth_table(name: NamedFunction, t: int) -> tuple[int, ...]:
     """Named ±1 functions on {-1,1}^t in §1 order: ``and`` (1 iff every x_j = 1), ``or`` (1 iff some
-    x_j = 1), ``majority`` (sign of sum x_j, t odd), ``parity`` (prod x_j), ``dictator`` (x_0)."""
+    x_j = 1), ``majority`` (sign of sum x_j, t odd), ``parity`` (prod x_j), ``dictator`` (x_0).
+
+    Parameters
+    ----------
+    name : NamedFunction
+        One of ``"and"``, ``"or"``, ``"majority"``, ``"parity"``, ``"dictator"``.
+    t : int
+        Number of inputs, 1 to 16.
+
+    Returns
+    -------
+    tuple of int
+        The 2**t values (+1 or -1); row r has x_j = 1 - 2 bit_j(r) (docs/theory.md §1).
+
+    Raises
+    ------
+    InvalidArgument
+        An unknown name, ``t`` out of range, or ``majority`` of an even number of inputs.
+
+    Examples
+    --------
+    >>> from sparsecert.verify import truth_table
+    >>> truth_table("and", 2)  # rows (1, 1), (-1, 1), (1, -1), (-1, -1)
+    (1, -1, -1, -1)
+    >>> truth_table("parity", 2)
+    (1, -1, -1, 1)
+    """
     t = as_count("t", t, low=1, high=16)
     X = sign_patterns(t)
     if name == "and":
@@ -140,10 +169,47 @@ class _Solver:
         return solve_width(self.X, self.y, self.k, self.R, self.activation, width, timeout_ms)
 
 
-def synthesize(truth_table: Sequence, k: int, s_max: int, *, weight_range: int, activation: str = "relu",
-               timeout: float | None = None) -> Synthesis:
+def synthesize(truth_table: Sequence, k: int, s_max: int, *, weight_range: int,
+               activation: SynthesisActivation = "relu", timeout: float | None = None) -> Synthesis:
     """The narrowest width <= s_max relu/step network with integer weights in [-weight_range, weight_range]
-    computing ``truth_table`` with at most ``k`` active units at every point, or a proof that none exists."""
+    computing ``truth_table`` with at most ``k`` active units at every point, or a proof that none exists.
+
+    Parameters
+    ----------
+    truth_table : sequence of int
+        2**t values +1 / -1 in docs/theory.md §1 order (see :func:`truth_table`).
+    k : int
+        At most this many units active at every point.
+    s_max : int
+        The widest network tried (widths 1, 2, ..., s_max).
+    weight_range : int
+        R: every first-layer weight, bias and output weight is an integer in [-R, R].
+    activation : SynthesisActivation, default "relu"
+        ``"relu"`` or ``"step"``.
+    timeout : float or None, default None
+        Seconds for the whole search (None: no limit).
+
+    Returns
+    -------
+    Synthesis
+        ``outcome`` ``"found"`` (``block``, re-checked at every point, with its ``max_active``),
+        ``"none"`` (proved for every width up to ``s_max``) or ``"unknown"``; ``status`` reads
+        it as VERIFIED / VIOLATED / UNKNOWN; ``widths_ruled_out`` are proved.
+
+    Raises
+    ------
+    InvalidArgument, ShapeError
+        A table that is not 2**t values +1 / -1, a bad count, activation or timeout.
+
+    Examples
+    --------
+    >>> from sparsecert.verify import synthesize, truth_table
+    >>> res = synthesize(truth_table("dictator", 2), 1, 2, weight_range=1)  # x_0 = relu(x_0) - relu(-x_0)
+    >>> res.outcome, res.block.s, res.widths_ruled_out, res.max_active
+    ('found', 2, (1,), 1)
+    >>> synthesize(truth_table("dictator", 2), 0, 2, weight_range=1).outcome
+    'none'
+    """
     y, t = _table(truth_table)
     s_max = as_count("s_max", s_max, low=1)
     k = as_count("k", k, low=0)

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Literal, Sequence
 
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument as HypothesisInvalidArgument
 from hypothesis.strategies import SearchStrategy
 
-from sparsecert.sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, junta_block, planted_sparse
+from sparsecert.sparse_models import Box, Domain, Hypercube, LinfBall, MLPBlock, PointSet, junta_block, planted_sparse
 from sparsecert.sparse_models.activations import Activation
 from sparsecert.sparse_models.errors import InvalidArgument as SparsecertInvalidArgument
 from sparsecert.sparse_models.errors import SparsecertError
@@ -29,6 +29,8 @@ MAX_S = 256      # hidden units
 MAX_M = 1 << 20  # samples in one labelled data set
 UNIT_KINDS = ("int", "dead", "duplicate", "tie", "real", "huge", "tiny")
 DOMAIN_KINDS = ("hypercube", "hypercube01", "box", "ball", "points")
+# The type of ``domains(kinds=...)``'s items; get_args(StrategyDomainKind) == DOMAIN_KINDS (tested).
+StrategyDomainKind = Literal["hypercube", "hypercube01", "box", "ball", "points"]
 
 try:  # falsifying examples print blocks as MLPBlock(W1=..., ...) source
     from hypothesis.vendor.pretty import for_type_by_name
@@ -120,6 +122,41 @@ def blocks(n: int | None = None, s: int | None = None, *, activation: "str | Sea
     real-valued, or scaled by 2^(+-20..60) (huge and tiny weights, still exact). ``outputs``
     is the number of output rows (0 for a block without W2). Shrinks towards one input, one
     unit and zero weights.
+
+    Parameters
+    ----------
+    n, s : int or None, default None
+        Inputs and units (None: drawn in [1, max_n] / [1, max_s]).
+    activation : str or SearchStrategy of str, default "relu"
+        The hidden activation, or a strategy of activation names.
+    max_n : int, default 6
+        The largest n drawn when ``n`` is None (at most 24).
+    max_s : int, default 6
+        The largest s drawn when ``s`` is None (at most 256).
+    outputs : int, default 1
+        Output rows of W2 (0: no W2), at most 16.
+    degenerate : bool, default True
+        Include dead, duplicate, tied, real-valued, huge and tiny units.
+
+    Returns
+    -------
+    SearchStrategy of MLPBlock
+        Blocks with small integer (or exactly representable) weights.
+
+    Raises
+    ------
+    StrategyArgumentError
+        A bad size, activation or flag (also a Hypothesis ``InvalidArgument``).
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> from sparsecert.properties.strategies import blocks
+    >>> @settings(max_examples=5, deadline=None, database=None)
+    ... @given(blocks(n=3, s=2))
+    ... def check(block):
+    ...     assert (block.n, block.s) == (3, 2)
+    >>> check()
     """
     n_st = _size("n", n, "max_n", max_n, 1, MAX_N)
     s_st = _size("s", s, "max_s", max_s, 1, MAX_S)
@@ -193,6 +230,43 @@ def sparse_blocks(n: int | None = None, s: int | None = None, k: int = 2, *,
     pattern, so at most one unit per group is active; small integer weights, integer noise on
     the other coordinates that never flips a decision) padded with dead units; sometimes
     :func:`sparse_models.planted_sparse` blocks with k' <= k. The promise is for the ±1 cube.
+
+    Parameters
+    ----------
+    n, s : int or None, default None
+        Inputs and units (None: drawn in [1, max_n] / [1, max_s]).
+    k : int, default 2
+        The promised bound on the max-active number.
+    activation : str or SearchStrategy of str, default "relu"
+        The hidden activation, or a strategy of activation names.
+    max_n : int, default 6
+        The largest n drawn when ``n`` is None.
+    max_s : int, default 8
+        The largest s drawn when ``s`` is None.
+    planted : bool, default False
+        Draw :func:`sparse_models.planted_sparse` blocks only.
+
+    Returns
+    -------
+    SearchStrategy of MLPBlock
+        Blocks with at most ``k`` units active at once on {-1,1}^n.
+
+    Raises
+    ------
+    StrategyArgumentError
+        A bad size, ``k``, activation or flag.
+
+    Examples
+    --------
+    >>> from sparsecert.sparse_models import Hypercube
+    >>> from sparsecert.verify import max_active
+    >>> from hypothesis import given, settings
+    >>> from sparsecert.properties.strategies import sparse_blocks
+    >>> @settings(max_examples=3, deadline=None, database=None)
+    ... @given(sparse_blocks(n=4, k=2))
+    ... def check(block):
+    ...     assert max_active(block, Hypercube(4)).upper <= 2
+    >>> check()
     """
     n_st = _size("n", n, "max_n", max_n, 1, MAX_N)
     s_st = _size("s", s, "max_s", max_s, 1, MAX_S)
@@ -206,7 +280,43 @@ def sparse_blocks(n: int | None = None, s: int | None = None, k: int = 2, *,
 def juntas(n: int | None = None, t: int | None = None, *, max_n: int = 8, max_t: int = 3,
            values: Sequence[float] = (-1.0, 1.0), activation: "str | SearchStrategy[str]" = "relu",
            ) -> SearchStrategy[MLPBlock]:
-    """t-juntas g(x_S) as 1-sparse blocks of width 2^t (docs/theory.md §5, D1), table entries from ``values``."""
+    """t-juntas g(x_S) as 1-sparse blocks of width 2^t (docs/theory.md §5, D1), table entries from ``values``.
+
+    Parameters
+    ----------
+    n : int or None, default None
+        Inputs (None: drawn in [max(1, t), max_n]).
+    t : int or None, default None
+        The junta's size |S| (None: drawn in [0, min(max_t, n)]), at most 10.
+    max_n : int, default 8
+        The largest n drawn.
+    max_t : int, default 3
+        The largest t drawn.
+    values : sequence of float, default (-1.0, 1.0)
+        The values g takes (each table entry is drawn from them).
+    activation : str or SearchStrategy of str, default "relu"
+        The hidden activation, or a strategy of activation names.
+
+    Returns
+    -------
+    SearchStrategy of MLPBlock
+        :func:`sparse_models.junta_block` blocks: exactly one unit active at every point of the cube.
+
+    Raises
+    ------
+    StrategyArgumentError
+        A bad size or ``values``.
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> from sparsecert.properties.strategies import juntas
+    >>> @settings(max_examples=5, deadline=None, database=None)
+    ... @given(juntas(n=4, t=2))
+    ... def check(block):
+    ...     assert block.s == 4
+    >>> check()
+    """
     if t is not None:
         _count("t", t, 0, 10)
     _count("max_t", max_t, 0, 10)
@@ -229,8 +339,36 @@ def juntas(n: int | None = None, t: int | None = None, *, max_n: int = 8, max_t:
 
 # -- domains and points ----------------------------------------------------------------------------
 
-def domains(n: int, *, kinds: Sequence[str] = DOMAIN_KINDS) -> SearchStrategy[Any]:
-    """Domains of dimension n: the ±1 and {0,1} cubes, integer boxes, L-inf balls, small point sets."""
+def domains(n: int, *, kinds: Sequence[StrategyDomainKind] = DOMAIN_KINDS) -> SearchStrategy[Domain]:
+    """Domains of dimension n: the ±1 and {0,1} cubes, integer boxes, L-inf balls, small point sets.
+
+    Parameters
+    ----------
+    n : int
+        Dimension, 1 to 24.
+    kinds : sequence of StrategyDomainKind, default all of DOMAIN_KINDS
+        Which kinds to draw from: ``"hypercube"``, ``"hypercube01"``, ``"box"``, ``"ball"``, ``"points"``.
+
+    Returns
+    -------
+    SearchStrategy of Domain
+        Domains of dimension ``n`` (integer bounds and centres, radii 1/4 to 2, up to 8 points).
+
+    Raises
+    ------
+    StrategyArgumentError
+        A bad ``n``, or ``kinds`` empty or naming an unknown kind.
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> from sparsecert.properties.strategies import domains
+    >>> @settings(max_examples=5, deadline=None, database=None)
+    ... @given(domains(3, kinds=["box", "ball"]))
+    ... def check(domain):
+    ...     assert domain.dim == 3 and domain.kind in ("box", "ball")
+    >>> check()
+    """
     n = _count("n", n, 1, MAX_N)
     bad = [k for k in kinds if k not in DOMAIN_KINDS] if isinstance(kinds, (list, tuple)) else [kinds]
     if bad or not kinds:
@@ -248,8 +386,35 @@ def domains(n: int, *, kinds: Sequence[str] = DOMAIN_KINDS) -> SearchStrategy[An
     return st.one_of([options[k] for k in kinds])
 
 
-def points(domain: Any) -> SearchStrategy[np.ndarray]:
-    """Points of ``domain`` (a float64 array of shape (n,)). Cube points shrink towards all-hi."""
+def points(domain: Domain) -> SearchStrategy[np.ndarray]:
+    """Points of ``domain`` (a float64 array of shape (n,)). Cube points shrink towards all-hi.
+
+    Parameters
+    ----------
+    domain : Domain
+        A :class:`Hypercube`, :class:`Box`, :class:`LinfBall` or :class:`PointSet`.
+
+    Returns
+    -------
+    SearchStrategy of numpy.ndarray
+        Points of the domain (cube vertices, rows of the point set, points of the box or ball).
+
+    Raises
+    ------
+    StrategyArgumentError
+        A Polytope, or not a domain.
+
+    Examples
+    --------
+    >>> from sparsecert.sparse_models import LinfBall
+    >>> from hypothesis import given, settings
+    >>> from sparsecert.properties.strategies import points
+    >>> @settings(max_examples=10, deadline=None, database=None)
+    ... @given(points(LinfBall([0.0, 1.0], 0.5)))
+    ... def check(x):
+    ...     assert x.shape == (2,) and abs(x[0]) <= 0.5 and 0.5 <= x[1] <= 1.5
+    >>> check()
+    """
     kind = getattr(domain, "kind", None)  # anything else gets the error below
     if kind == "cube":
         return st.lists(st.booleans(), min_size=domain.n, max_size=domain.n).map(
@@ -288,12 +453,48 @@ class LabelledSample:
 
 
 def labelled_samples(block: "MLPBlock | SearchStrategy[MLPBlock]", m: int, *, noise: float = 0.0,
-                     domain: Any = None, output: int = 0) -> SearchStrategy[LabelledSample]:
+                     domain: Domain | None = None, output: int = 0) -> SearchStrategy[LabelledSample]:
     """Data sets of m points drawn uniformly from ``domain`` (default: the ±1 cube) labelled by the block.
 
     With ``noise`` = p, each label's sign is flipped independently with probability p
     (random classification noise; |y| stays bounded). The draw is a seed, so the data set
     shrinks towards seed 0. ``block`` may be a strategy of blocks.
+
+    Parameters
+    ----------
+    block : MLPBlock or SearchStrategy of MLPBlock
+        The labelling function (its output ``output``), or a strategy of them.
+    m : int
+        Points per data set.
+    noise : float, default 0.0
+        Sign-flip probability of each label, in [0, 0.5].
+    domain : Domain or None, default None
+        Where the points come from (None: the ±1 cube of dimension ``block.n``).
+    output : int, default 0
+        The output row that labels (the hidden unit, for a block without W2).
+
+    Returns
+    -------
+    SearchStrategy of LabelledSample
+        ``X`` (m x n), ``y`` (m,), ``block``, ``seed``, ``noise``, ``flipped``; unpacks as ``X, y``.
+
+    Raises
+    ------
+    StrategyArgumentError
+        A bad ``m``, ``noise``, ``output`` or domain.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsecert.sparse_models import parity_block
+    >>> from hypothesis import given, settings
+    >>> from sparsecert.properties.strategies import labelled_samples
+    >>> @settings(max_examples=3, deadline=None, database=None)
+    ... @given(labelled_samples(parity_block(3, [0, 1]), 16))
+    ... def check(sample):
+    ...     X, y = sample
+    ...     assert X.shape == (16, 3) and np.array_equal(y, X[:, 0] * X[:, 1])
+    >>> check()
     """
     m = _count("m", m, 1, MAX_M)
     if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0.0 <= float(noise) <= 0.5:

@@ -176,6 +176,34 @@ def asymptotic(bound: "str | Bound", variable: "str | sp.Symbol", values: Mappin
 
     ``values`` may fix some other parameters first (needed, for example, to expand N_d(n, d)
     in n, which requires a numeric d). The result is verified: limit(bound/leading) = 1.
+
+    Parameters
+    ----------
+    bound : str or Bound
+        A closed-form registry entry.
+    variable : str or sympy.Symbol
+        The parameter that grows (or shrinks to 0+).
+    values : mapping or None, default None
+        Other parameters fixed first (not ``variable``).
+    point : str, default "oo"
+        ``"oo"`` (variable -> infinity) or ``"0"`` (variable -> 0+).
+
+    Returns
+    -------
+    Asymptotic
+        ``leading`` (a sympy expression), ``variable``, ``point``, ``fixed`` and ``text``.
+
+    Raises
+    ------
+    InvalidArgument
+        A search entry, a variable the bound does not use, a bad point or value, or a leading
+        term that cannot be derived and verified.
+
+    Examples
+    --------
+    >>> from sparsecert.properties.bounds import asymptotic
+    >>> asymptotic("rademacher_dense", "m").leading
+    2*s*(B_a*B_b + B_a*B_w*R)/sqrt(m)
     """
     b = get_bound(bound)
     if b.search is not None:

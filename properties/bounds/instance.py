@@ -25,7 +25,7 @@ import numpy as np
 import sympy as sp
 
 from sparsecert.sparse_models.network import as_block
-from sparsecert.sparse_models import MLPBlock
+from sparsecert.sparse_models import Domain, MLPBlock, Network
 from sparsecert.sparse_models.errors import DomainError, InvalidArgument
 from sparsecert.sparse_models.head import require_plain_output
 from sparsecert.sparse_models.exact import SMALLEST_SUBNORMAL, UNIT_ROUNDOFF, rounding_margin
@@ -193,9 +193,49 @@ def _enumerate(block: MLPBlock, domain, A: np.ndarray, c: np.ndarray, tau: float
     return k_max, total / points, _up(F * (1 + 4 * UNIT_ROUNDOFF)), points
 
 
-def network_quantities(block: MLPBlock, domains: "Sequence | Any", *, output: int | None = None,
+def network_quantities(block: MLPBlock | Network, domains: "Domain | Sequence[Domain]", *, output: int | None = None,
                        samples: int = DEFAULT_SAMPLES, seed: int = 0, tau: float = 0.0) -> NetworkQuantities:
-    """Measure n, s, B_a, B_w, B_b, R, k and F for ``block`` on a domain (or a union of domains)."""
+    """Measure n, s, B_a, B_w, B_b, R, k and F for ``block`` on a domain (or a union of domains).
+
+    k and F are exact on enumerable domains (a cube up to the exact limit, a point set);
+    elsewhere k is bracketed by presolve and sampling and F is bounded from the weights.
+
+    Parameters
+    ----------
+    block : MLPBlock or Network
+        The block (a one-hidden-layer Network is its block); no skip term or output activation.
+    domains : Domain or sequence of Domain
+        One domain of dimension ``block.n``, or several (their union).
+    output : int or None, default None
+        The output coordinate (None: the maximum over all outputs).
+    samples : int, default 20000
+        Points sampled on domains that are not enumerated.
+    seed : int, default 0
+        Seed of those points.
+    tau : float, default 0.0
+        Activity threshold of k.
+
+    Returns
+    -------
+    NetworkQuantities
+        ``n``, ``s``, ``B_a``, ``B_w``, ``B_b``, ``R``, ``k`` (with ``k_exact``, ``k_lower``,
+        ``k_upper``, ``k_method``), ``mean_active``, ``F`` (with ``F_method``) and ``notes``.
+
+    Raises
+    ------
+    DomainError
+        No domain, or one of the wrong dimension.
+    InvalidArgument
+        A bad ``output``, or a block with a skip term / output activation.
+
+    Examples
+    --------
+    >>> from sparsecert.sparse_models import Hypercube, parity_block
+    >>> from sparsecert.properties.bounds import network_quantities
+    >>> q = network_quantities(parity_block(4, [0, 1]), Hypercube(4))
+    >>> q.k, q.k_exact, q.B_a, round(q.B_w, 6), q.R
+    (1, True, 1.0, 1.414214, 2.0)
+    """
     # Imported here so that the symbolic registry works without the verification package.
     from sparsecert.verify.exact_eval import exact_active_mask
     from sparsecert.verify.presolve import unit_ranges
@@ -277,7 +317,8 @@ def _skip_reason(b: Bound, q: NetworkQuantities, have: set[str]) -> str | None:
     return None
 
 
-def instance_bounds(block: MLPBlock, domains: "Sequence | Any", *, parameters: Mapping[str, Any] | None = None,
+def instance_bounds(block: MLPBlock | Network, domains: "Domain | Sequence[Domain]", *,
+                    parameters: Mapping[str, Any] | None = None,
                     names: Sequence[str] | None = None, output: int | None = None, samples: int = DEFAULT_SAMPLES,
                     seed: int = 0) -> InstanceReport:
     """Evaluate registry entries at the network's own quantities.
@@ -286,6 +327,46 @@ def instance_bounds(block: MLPBlock, domains: "Sequence | Any", *, parameters: M
     tau, gamma) and may override measured ones (for example a k certified by a solver).
     Defaults: epsilon = 0.1, delta = 0.05, m = 10000, Y = F (labels produced by the network),
     d = the Corollary C3 degree at epsilon/2 from the activation's influence bound.
+
+    Parameters
+    ----------
+    block : MLPBlock or Network
+        The block (a one-hidden-layer Network is its block).
+    domains : Domain or sequence of Domain
+        As in :func:`network_quantities`.
+    parameters : mapping or None, default None
+        Values of parameters by name (unmeasured ones, or overrides of measured ones).
+    names : sequence of str or None, default None
+        The registry entries evaluated (None: all of them; those that do not apply say why).
+    output : int or None, default None
+        As in :func:`network_quantities`.
+    samples : int, default 20000
+        As in :func:`network_quantities`.
+    seed : int, default 0
+        As in :func:`network_quantities`.
+
+    Returns
+    -------
+    InstanceReport
+        ``quantities`` (:class:`NetworkQuantities`), ``parameters`` (every value used, as
+        strings), ``parameter_notes`` (where each came from) and ``entries`` (one
+        :class:`InstanceEntry` per bound: its :class:`Evaluation`, or why it does not apply).
+
+    Raises
+    ------
+    InvalidArgument
+        An unknown bound or parameter, or an invalid value.
+    DomainError
+        As in :func:`network_quantities`.
+
+    Examples
+    --------
+    >>> from sparsecert.sparse_models import Hypercube, parity_block
+    >>> from sparsecert.properties import instance_bounds
+    >>> report = instance_bounds(parity_block(4, [0, 1]), Hypercube(4),
+    ...                          names=["influence_sparse_relu", "influence_dense_relu"])
+    >>> [(e.name, round(e.evaluation.number, 6)) for e in report.entries]  # k = 1 against s = 4
+    [('influence_sparse_relu', 8.0), ('influence_dense_relu', 32.0)]
     """
     q = network_quantities(block, domains, output=output, samples=samples, seed=seed)
     user = {symbol(key).name: value for key, value in (parameters or {}).items()}

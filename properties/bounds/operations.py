@@ -59,7 +59,29 @@ class Evaluation:
 
 
 def latex(bound: "str | Bound") -> str:
-    """LaTeX of the bound; a search entry reads min{m : G(m) <= epsilon} with G written out."""
+    """LaTeX of the bound; a search entry reads min{m : G(m) <= epsilon} with G written out.
+
+    Parameters
+    ----------
+    bound : str or Bound
+        A registry name or entry.
+
+    Returns
+    -------
+    str
+        The LaTeX source (cached per name).
+
+    Raises
+    ------
+    InvalidArgument
+        An unknown bound.
+
+    Examples
+    --------
+    >>> from sparsecert.properties.bounds import latex
+    >>> latex("influence_dense_relu")
+    'B_{a}^{2} B_{w}^{2} s^{2}'
+    """
     return _latex(get_bound(bound).name)
 
 
@@ -74,7 +96,29 @@ def _latex(name: str) -> str:
 
 
 def text(bound: "str | Bound") -> str:
-    """Plain-text formula of the bound."""
+    """Plain-text formula of the bound.
+
+    Parameters
+    ----------
+    bound : str or Bound
+        A registry name or entry.
+
+    Returns
+    -------
+    str
+        sympy's string form; a search entry reads ``min{m >= 1 whole : G(m) <= epsilon},  G(m) = ...``.
+
+    Raises
+    ------
+    InvalidArgument
+        An unknown bound.
+
+    Examples
+    --------
+    >>> from sparsecert.properties.bounds import text
+    >>> text("influence_sparse_relu")
+    'B_a**2*B_w**2*Min(2*k, s)**2'
+    """
     b = get_bound(bound)
     body = sp.sstr(b.expr)
     if b.search is not None:
@@ -84,7 +128,29 @@ def text(bound: "str | Bound") -> str:
 
 
 def pretty(bound: "str | Bound") -> str:
-    """Multi-line 2-D rendering (sympy's pretty printer, ASCII only)."""
+    """Multi-line 2-D rendering (sympy's pretty printer, ASCII only).
+
+    Parameters
+    ----------
+    bound : str or Bound
+        A registry name or entry.
+
+    Returns
+    -------
+    str
+        Lines joined by newlines.
+
+    Raises
+    ------
+    InvalidArgument
+        An unknown bound.
+
+    Examples
+    --------
+    >>> from sparsecert.properties.bounds import pretty
+    >>> print(pretty("vc_lower"))
+    n*s
+    """
     return sp.pretty(get_bound(bound).expr, use_unicode=False)
 
 
@@ -138,6 +204,38 @@ def evaluate(bound: "str | Bound", values: Mapping[Any, Any], *, activation: str
 
     ``strict`` refuses values for parameters the bound does not use (a likely typo);
     ``activation`` ('relu', 'step', ...) is checked against the bound's activation premise.
+
+    Parameters
+    ----------
+    bound : str or Bound
+        A registry name or entry.
+    values : mapping
+        Parameter names (or Symbols) to numbers: ints, floats, Fractions or strings such as ``"1/3"``.
+    activation : str or None, default None
+        The network's activation, checked against the bound's premise (None: not checked).
+    strict : bool, default True
+        Refuse values the bound does not use.
+
+    Returns
+    -------
+    Evaluation
+        ``value`` (an int, a float, or a string beyond the float range), ``exact`` (sympy's
+        exact number), ``is_exact``, ``inputs``, ``latex``, ``section``, ``quantity``, ``direction``.
+
+    Raises
+    ------
+    InvalidArgument
+        An unknown bound or parameter, a missing or invalid value, or a premise that fails.
+
+    Examples
+    --------
+    >>> from sparsecert.properties.bounds import evaluate
+    >>> evaluate("influence_sparse_relu", {"s": 8, "k": 2, "B_a": 1, "B_w": 1}).value  # (2k)^2 = 16
+    16
+    >>> evaluate("influence_sparse_relu", {"s": 8, "k": 2, "B_a": 1})
+    Traceback (most recent call last):
+    ...
+    sparsecert.sparse_models.errors.InvalidArgument: influence_sparse_relu needs values for: B_w (it takes s, k, B_a, B_w)
     """
     b, vals = prepare(bound, values, activation=activation, strict=strict)
     value, exact, is_exact = to_number(_compute(b, vals), b.name)
@@ -180,7 +278,29 @@ def _big_int(v: int) -> str:
 
 # ---- ratios ----------------------------------------------------------------------------------------
 def ratio(sparse: "str | Bound", dense: "str | Bound") -> sp.Expr:
-    """The simplified symbolic ratio sparse/dense of two closed-form entries."""
+    """The simplified symbolic ratio sparse/dense of two closed-form entries.
+
+    Parameters
+    ----------
+    sparse, dense : str or Bound
+        Two closed-form registry entries (for example a pair of :data:`SPARSE_DENSE_PAIRS`).
+
+    Returns
+    -------
+    sympy.Expr
+        sparse / dense, simplified.
+
+    Raises
+    ------
+    InvalidArgument
+        An unknown bound, or one defined by a search (no closed form).
+
+    Examples
+    --------
+    >>> from sparsecert.properties.bounds import ratio
+    >>> ratio("influence_sparse_relu", "influence_dense_relu")
+    Min(2*k, s)**2/s**2
+    """
     a, b = get_bound(sparse), get_bound(dense)
     for x in (a, b):
         if x.search is not None:
@@ -225,6 +345,34 @@ def table(names: Sequence[str], grid: Mapping[str, Sequence[Any]], fixed: Mappin
     """Evaluate each named bound on every point of ``grid`` (values over which to vary) with ``fixed``.
 
     A bound whose premises fail at a row gets a Cell with the reason, never a number.
+
+    Parameters
+    ----------
+    names : sequence of str
+        The bounds, one column each.
+    grid : mapping of str to sequence
+        Parameters that vary and their values (rows: the Cartesian product).
+    fixed : mapping or None, default None
+        Parameters that stay the same on every row.
+    activation : str or None, default None
+        Checked against each bound's activation premise.
+
+    Returns
+    -------
+    Table
+        ``parameters``, ``names`` and ``rows``: (the row's grid values, one :class:`Cell` per name).
+
+    Raises
+    ------
+    InvalidArgument
+        An unknown bound or parameter, a parameter both in ``grid`` and ``fixed``, or a missing value.
+
+    Examples
+    --------
+    >>> from sparsecert.properties.bounds import table
+    >>> t = table(["influence_sparse_relu"], {"k": [2, 9]}, {"s": 8, "B_a": 1, "B_w": 1})
+    >>> [(str(row["k"]), cells["influence_sparse_relu"].text()) for row, cells in t.rows]  # k = 9 > s breaks a premise
+    [('2', '16'), ('9', 'n/a')]
     """
     bounds = [get_bound(x) for x in names]
     fixed = dict(fixed or {})

@@ -345,7 +345,30 @@ SPARSE_DENSE_PAIRS: dict[str, tuple[str, str]] = {
 
 
 def get_bound(name: "str | Bound") -> Bound:
-    """The registry entry called ``name``; unknown names raise InvalidArgument listing the known ones."""
+    """The registry entry called ``name``; unknown names raise InvalidArgument listing the known ones.
+
+    Parameters
+    ----------
+    name : str or Bound
+        A registry name (see :func:`bound_names`); a :class:`Bound` is returned as it is.
+
+    Returns
+    -------
+    Bound
+        ``expr`` (sympy), ``symbols``, ``label``, ``premises``, ``section`` of docs/theory.md, ``derived_from``.
+
+    Raises
+    ------
+    InvalidArgument
+        An unknown name (the message lists the known ones).
+
+    Examples
+    --------
+    >>> from sparsecert.properties.bounds import get_bound
+    >>> b = get_bound("influence_dense_relu")
+    >>> b.expr, b.section
+    (B_a**2*B_w**2*s**2, '§2 Theorem A1, dense comparison')
+    """
     if isinstance(name, Bound):
         return name
     try:
@@ -355,4 +378,17 @@ def get_bound(name: "str | Bound") -> Bound:
 
 
 def bound_names() -> tuple[str, ...]:
+    """The names of every registry entry, in the registry's order.
+
+    Returns
+    -------
+    tuple of str
+        The keys of :data:`REGISTRY`.
+
+    Examples
+    --------
+    >>> from sparsecert.properties.bounds import bound_names
+    >>> bound_names()[:3]
+    ('influence_sparse_relu', 'influence_dense_relu', 'influence_step')
+    """
     return tuple(REGISTRY)

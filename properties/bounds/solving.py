@@ -217,6 +217,40 @@ def solve(bound: "str | Bound", for_symbol: "str | sp.Symbol", values: Mapping[A
 
     Without ``target``, the bound's output parameter (``m`` for a sample-size bound, ``d`` for
     a degree) may be given in ``values`` and is taken as the target.
+
+    Parameters
+    ----------
+    bound : str or Bound
+        A closed-form registry entry.
+    for_symbol : str or sympy.Symbol
+        The unknown (not given in ``values``).
+    values : mapping
+        Every other parameter of the bound, names (or Symbols) to numbers.
+    target : number or None, default None
+        The value the bound should take (None: the output parameter's value in ``values``).
+    activation : str or None, default None
+        Checked against the bound's activation premise.
+    timeout : float, default 3.0
+        Seconds for sympy's symbolic solve before the numeric root search takes over.
+
+    Returns
+    -------
+    Solution
+        ``roots`` (each a :class:`Root` with ``value``, ``exact`` and ``residual``), ``method``
+        ("symbolic" or "numeric"), ``inputs`` and ``notes``.
+
+    Raises
+    ------
+    InvalidArgument
+        A search entry, an unknown that the bound does not use (or only through N_d), a
+        missing target or value, or a premise that fails.
+
+    Examples
+    --------
+    >>> from sparsecert.properties.bounds import solve
+    >>> sol = solve("influence_dense_relu", "s", {"B_a": 1, "B_w": 1}, target=64)  # s^2 = 64
+    >>> [root.value for root in sol.roots], sol.method
+    ([8], 'symbolic')
     """
     b = get_bound(bound)
     if b.search is not None:

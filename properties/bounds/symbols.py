@@ -108,7 +108,30 @@ SYMBOLS: dict[str, SymbolSpec] = {
 
 
 def symbol(name: "str | sp.Symbol") -> sp.Symbol:
-    """The registry's Symbol for a name (or the Symbol itself); unknown names are refused."""
+    """The registry's Symbol for a name (or the Symbol itself); unknown names are refused.
+
+    Parameters
+    ----------
+    name : str or sympy.Symbol
+        A parameter name such as ``"n"``, ``"B_a"``, ``"epsilon"``, or one of the registry's Symbols.
+
+    Returns
+    -------
+    sympy.Symbol
+        The registry's Symbol, with its assumptions (positive, ...).
+
+    Raises
+    ------
+    InvalidArgument
+        An unknown name, a Symbol with other assumptions, or not a name at all.
+
+    Examples
+    --------
+    >>> from sparsecert.properties.bounds import symbol
+    >>> s = symbol("s")
+    >>> s, s.is_positive, symbol(s) is s
+    (s, True, True)
+    """
     if isinstance(name, sp.Symbol):
         if name.name in SYMBOLS and SYMBOLS[name.name].symbol == name:
             return name

@@ -345,12 +345,11 @@ def _plot_points(var: str, xrange: str | None, count: int) -> list:
 
 def run_plot(args) -> int:
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        import matplotlib  # noqa: F401
     except ImportError:
         raise MissingDependency("bounds plot needs matplotlib: pip install 'sparsecert[plot]'") from None
+    from ..plots import bound_figure
+
     b = get_bound(args.name)
     var = symbol(args.x).name
     if var not in b.parameter_names:
@@ -379,23 +378,11 @@ def run_plot(args) -> int:
         py.append(ev.number)
     if not px:
         raise InvalidArgument(f"{b.name} applies at none of the {len(xs)} points of {var} in [{lo}, {hi}]: {skipped[0][1]}")
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    ax.plot(px, py, marker=".")
-    if not args.linear_x and lo > 0:
-        ax.set_xscale("log")
-    if all(y > 0 for y in py) and max(py) / min(py) > 100:
-        ax.set_yscale("log")
-    ax.set_xlabel(var)
-    ax.set_ylabel(f"{b.name} ({b.quantity})")
-    ax.set_title(f"{b.name} {b.label}\n" + ", ".join(f"{k_}={v}" for k_, v in values.items()), fontsize=9)
-    ax.grid(True, which="both", alpha=0.3)
-    fig.tight_layout()
+    fig = bound_figure(b, var, px, py, values, log_x=not args.linear_x and lo > 0, integer_x=spec.integer)
     try:
         fig.savefig(args.output, dpi=120)
     except OSError as exc:
         raise InvalidArgument(f"cannot write {args.output}: {exc.strerror or exc}") from None
-    finally:
-        plt.close(fig)
     print(f"wrote {args.output}: {b.name} against {var} at {len(px)} points")
     if skipped:
         print(f"  {len(skipped)} point(s) outside the premises were left out, e.g. {var}={skipped[0][0]}: {skipped[0][1]}")

@@ -56,9 +56,11 @@ def run(args) -> int:
                          delta=args.delta, progress=lambda total, label: Progress(total, f"profile: {label}"))
     written = []
     if args.plots:
+        from pathlib import Path
+
         from sparsecert.properties.plots import write_plots
 
-        written = write_plots(prof, args.plots)
+        written = write_plots(prof, args.plots, model=Path(args.model).name)
     if args.json:
         data = prof.to_dict()
         data["model"]["path"] = args.model

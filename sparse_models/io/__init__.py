@@ -42,6 +42,40 @@ def load_network(path: "str | os.PathLike[str]", *, activation: "str | Activatio
     ``activation`` (for example ``'relu'``) is for files that do not record it: PyTorch
     state dicts and safetensors files without an ``activation`` metadata entry. Without
     it such files are refused rather than read with a guessed activation.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        ``.npz`` (native), ``.safetensors``, ``.onnx``, ``.pt`` / ``.pth`` or ``.nnet``.
+    activation : str or Activation or None, default None
+        The hidden activation of a file that does not record it (``.safetensors``, ``.pt``, ``.pth`` only).
+
+    Returns
+    -------
+    Network
+        Every layer, the input normalisation of a ``.nnet`` header, and the output activation.
+
+    Raises
+    ------
+    ModelFormatError
+        No such file, an unknown suffix, or a file that is not a model of its format.
+    UnsupportedLayer
+        A layer or graph node the loader cannot translate (it is named).
+    InvalidArgument
+        ``activation`` given for a format that records its activations.
+    MissingDependency
+        The extra the format needs (``onnx``, ``torch``, ``safetensors``) is not installed.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from sparsecert.sparse_models import MLPBlock, load_network, save_npz
+    >>> block = MLPBlock([[1.0, 1.0], [1.0, -1.0]], [0.0, -0.5], [[1.0, 2.0]], name="tiny")
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     net = load_network(save_npz(block, pathlib.Path(d) / "tiny.npz"))
+    >>> net, net.widths
+    (<Network 'tiny' n=2 hidden=[2]>, (2,))
     """
     import importlib
 
@@ -72,6 +106,38 @@ def load(path: "str | os.PathLike[str]", layer: int | None = None, *,
     For a network with several hidden layers, ``layer`` chooses the hidden layer whose
     block is returned (inputs: the previous layer's activations); it is required then.
     ``activation`` is as in :func:`load_network`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A model file of any format :func:`load_network` reads.
+    layer : int or None, default None
+        The hidden layer of a deep network (None: the file must have one hidden layer).
+    activation : str or Activation or None, default None
+        As in :func:`load_network`.
+
+    Returns
+    -------
+    MLPBlock
+        The block (around hidden layer ``layer``), named after the file.
+
+    Raises
+    ------
+    ModelFormatError
+        As for :func:`load_network`, or a deep network without ``layer``.
+    UnsupportedLayer, InvalidArgument, MissingDependency
+        As for :func:`load_network`; ``layer`` out of range.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from sparsecert.sparse_models import MLPBlock, load, save_npz
+    >>> block = MLPBlock([[1.0, 1.0], [1.0, -1.0]], [0.0, -0.5], [[1.0, 2.0]], name="tiny")
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     again = load(save_npz(block, pathlib.Path(d) / "tiny.npz"))
+    >>> again, np.array_equal(again.W1, block.W1)
+    (<MLPBlock 'tiny' n=2 s=2, m=1 activation=relu>, True)
     """
     path = Path(path)
     if not path.exists():
@@ -122,12 +188,44 @@ def check_save_path(path: "str | os.PathLike[str]", what: str = "the output file
     return p
 
 
-def save_model(block, path: "str | os.PathLike[str]") -> Path:
+def save_model(block: "MLPBlock | Network", path: "str | os.PathLike[str]") -> Path:
     """Write ``block`` (an MLPBlock or a one-hidden-layer Network) in the format its suffix names.
 
     ``.npz`` (native), ``.safetensors`` or ``.onnx``; all three hold float64 weights exactly,
     the affine skip term and the output activation, and read back with :func:`load` to a block
     with the same outputs bit for bit. Other suffixes are an :class:`InvalidArgument`.
+
+    Parameters
+    ----------
+    block : MLPBlock or Network
+        The block (a one-hidden-layer Network is written as its block).
+    path : str or os.PathLike
+        The file to write, ending in ``.npz``, ``.safetensors`` or ``.onnx``, in an existing directory.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    InvalidArgument
+        Another suffix, a missing directory, or a deep network.
+    UnsupportedActivation
+        A block the format cannot hold (step units in ONNX).
+    MissingDependency
+        The ``onnx`` or ``safetensors`` extra is not installed.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from sparsecert.sparse_models import MLPBlock, load, save_model
+    >>> block = MLPBlock([[1.0, 1.0], [1.0, -1.0]], [0.0, -0.5], [[1.0, 2.0]], name="tiny")
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = save_model(block, pathlib.Path(d) / "tiny.npz")
+    ...     print(path.name, load(path))
+    tiny.npz <MLPBlock 'tiny' n=2 s=2, m=1 activation=relu>
     """
     p = check_save_path(path)
     suffix = p.suffix.lower()

@@ -22,6 +22,7 @@ import numpy as np
 from ..block import MLPBlock
 from ..errors import ModelFormatError
 from ..head import LinearSkip
+from ..network import Network  # annotations (the package's __init__ imports it first anyway)
 
 FORMAT = "sparsecert-mlp/1"
 _SKIP_KEYS = ("skip_W1", "skip_b1", "skip_W2", "skip_b2")
@@ -31,12 +32,42 @@ _KEYS = {"W1", "b1", "W2", "b2", "activation", "format", "name", "output_activat
 CONTEXT_PREFIXES = ("domain_", "witness_")
 
 
-def save_npz(block: MLPBlock, path: "str | os.PathLike[str]") -> Path:
+def save_npz(block: "MLPBlock | Network", path: "str | os.PathLike[str]") -> Path:
     """Write ``block`` in the native format (numpy's savez; exact float64); a one-hidden-layer
-    :class:`Network` is written as its block."""
-    from ..network import as_block
+    :class:`Network` is written as its block.
 
-    block = as_block(block)
+    Parameters
+    ----------
+    block : MLPBlock or Network
+        The block; its skip term, output activation, name and notes are written too.
+    path : str or os.PathLike
+        The file to write (numpy does not add a suffix: the file is written as named).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    InvalidArgument
+        A deep network, or not a model at all.
+    OSError
+        The file cannot be written.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from sparsecert.sparse_models import MLPBlock, load_npz, save_npz
+    >>> block = MLPBlock([[1.0, 1.0], [1.0, -1.0]], [0.0, -0.5], [[1.0, 2.0]], name="tiny")
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = save_npz(block, pathlib.Path(d) / "tiny.npz")
+    ...     print(path.name, load_npz(path))
+    tiny.npz <MLPBlock 'tiny' n=2 s=2, m=1 activation=relu>
+    """
+    from ..network import block_to_write
+
+    block = block_to_write(block, "save_npz")
     path = Path(path)
     arrays = {"W1": block.W1, "b1": block.b1, "activation": np.array(block.activation.spec),
               "format": np.array(FORMAT)}
@@ -66,7 +97,33 @@ def _string(data, key: str, path: Path) -> str:
 
 
 def load_npz(path: "str | os.PathLike[str]") -> MLPBlock:
-    """Read a native model file; anything else is a :class:`ModelFormatError`."""
+    """Read a native model file; anything else is a :class:`ModelFormatError`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.npz`` file of format ``sparsecert-mlp/1`` (what :func:`save_npz` writes).
+
+    Returns
+    -------
+    MLPBlock
+        The block, exactly as written (float64 weights, skip term, output activation, name, notes).
+
+    Raises
+    ------
+    ModelFormatError
+        A missing file, another format, or missing or malformed arrays.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from sparsecert.sparse_models import MLPBlock, load_npz, save_npz
+    >>> block = MLPBlock([[1.0, 1.0], [1.0, -1.0]], [0.0, -0.5], [[1.0, 2.0]], name="tiny")
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     again = load_npz(save_npz(block, pathlib.Path(d) / "tiny.npz"))
+    >>> again.W2.tolist(), again.name
+    ([[1.0, 2.0]], 'tiny')
+    """
     path = Path(path)
     try:
         data = np.load(path, allow_pickle=False)

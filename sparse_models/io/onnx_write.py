@@ -36,11 +36,11 @@ def save_onnx(model: Any, path: "str | os.PathLike[str]") -> Path:
     refused. The block's notes and activation are kept in the model's metadata. :func:`load`
     reads the file back to the same block, bit for bit.
     """
-    from ..network import as_block
+    from ..network import block_to_write
 
     onnx, nh = _onnx()
     helper = onnx.helper
-    block = as_block(model, "save_onnx")
+    block = block_to_write(model, "save_onnx")
     check_onnx_writable(block)
     act = block.activation
     path = Path(path)

@@ -121,12 +121,12 @@ def save_safetensors(block: MLPBlock, path: "str | os.PathLike[str]") -> Path:
     The skip term goes in tensors ``skip_W1``, ``skip_b1`` (and ``skip_W2``, ``skip_b2`` when
     present); the activation, output activation and notes in the metadata.
     """
-    from ..network import as_block
+    from ..network import block_to_write
 
     _library()
     from safetensors.numpy import save_file
 
-    block = as_block(block, "save_safetensors")
+    block = block_to_write(block, "save_safetensors")
     path = Path(path)
     tensors = {"W1": np.ascontiguousarray(block.W1), "b1": np.ascontiguousarray(block.b1)}
     if block.W2 is not None:

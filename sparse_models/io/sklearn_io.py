@@ -28,6 +28,39 @@ def from_sklearn(model: Any, *, name: str = "") -> Network:
     ``out_activation_``: identity for a squared-error regressor (so it equals ``predict``),
     exp for ``loss='poisson'``, and for a classifier softmax (or logistic for binary and
     multi-label problems) of these logits gives ``predict_proba``.
+
+    Parameters
+    ----------
+    model : sklearn.neural_network.MLPClassifier or MLPRegressor
+        A fitted model.
+    name : str, default ""
+        The network's name (default: the model's class name).
+
+    Returns
+    -------
+    Network
+        The layers in float64 (outputs: the logits); a one-hidden-layer network is accepted
+        wherever an :class:`MLPBlock` is.
+
+    Raises
+    ------
+    MissingDependency
+        scikit-learn (the ``sklearn`` extra) is not installed.
+    InvalidArgument
+        Not an MLP model, or not fitted.
+    UnsupportedActivation
+        A hidden activation sparsecert does not support.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.neural_network import MLPRegressor
+    >>> from sparsecert.sparse_models import from_sklearn
+    >>> X, y = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), [0.0, 1.0, 1.0, 0.0]
+    >>> reg = MLPRegressor(hidden_layer_sizes=(4,), solver="lbfgs", random_state=0).fit(X, y)
+    >>> net = from_sklearn(reg)
+    >>> net, np.allclose(net.forward(X).ravel(), reg.predict(X))
+    (<Network 'MLPRegressor' n=2 hidden=[4]>, True)
     """
     try:
         from sklearn.neural_network import MLPClassifier, MLPRegressor

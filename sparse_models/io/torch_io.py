@@ -177,6 +177,37 @@ def from_torch(module: Any, *, name: str = "") -> Network:
     or anywhere else is an :class:`UnsupportedLayer`. A final ``Softmax`` / ``LogSoftmax`` over
     the features is recorded as the network's ``output_activation`` (it changes no hidden
     unit's activity). Any other layer is an :class:`UnsupportedLayer` naming it.
+
+    Parameters
+    ----------
+    module : torch.nn.Sequential or torch.nn.Linear
+        The model (nested ``nn.Sequential`` containers are flattened).
+    name : str, default ""
+        The network's name (default: the module's class name).
+
+    Returns
+    -------
+    Network
+        The layers in float64; a one-hidden-layer network is accepted wherever an
+        :class:`MLPBlock` is (``max_active``, ``save_npz``, ...).
+
+    Raises
+    ------
+    MissingDependency
+        PyTorch (the ``torch`` extra) is not installed.
+    InvalidArgument
+        Not an ``nn.Sequential`` or ``nn.Linear``.
+    UnsupportedLayer
+        A layer that cannot be translated, or a batch norm that cannot be folded (it is named).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sparsecert.sparse_models import from_torch
+    >>> model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
+    >>> net = from_torch(model)
+    >>> net, net.widths
+    (<Network 'Sequential' n=3 hidden=[4]>, (4,))
     """
     torch = _torch()
     nn = torch.nn

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sparsecert.properties.activation_stats import activation_stats, exact_activation_stats, sampled_activation_stats
+from sparsecert.properties.activation_statistics import activation_stats, exact_activation_stats, sampled_activation_stats
 from sparsecert.properties.cube_table import edge_sums, tabulate_cube
 from sparsecert.sparse_models import Box, Hypercube, LinfBall, MLPBlock, PointSet, Polytope, planted_sparse, random_block
 from sparsecert.sparse_models.errors import DomainError

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from sparsecert.properties.activation_stats import exact_activation_stats, sampled_activation_stats
+from sparsecert.properties.activation_statistics import exact_activation_stats, sampled_activation_stats
 from sparsecert.properties.fourier import Spectrum, binomial_count, spectrum
 from sparsecert.properties.inequalities import lmn_sample_sizes
 from sparsecert.properties.intervals import (bernstein_half_width, hoeffding_half_width, hoeffding_sample_size, mean_interval,

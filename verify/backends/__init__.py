@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from sparsecert.sparse_models.errors import InvalidArgument
 
 from .base import Backend, CubeQuery, Outcome, RealQuery
 
 BACKENDS = ("z3",)
+BackendName = Literal["z3"]  # the type of ``backend=``; get_args(BackendName) == BACKENDS (tested)
 
 
 def make_backend(name: str, query: "CubeQuery | RealQuery", deadline: float | None = None) -> Backend:
@@ -21,4 +24,4 @@ def make_backend(name: str, query: "CubeQuery | RealQuery", deadline: float | No
     raise InvalidArgument(f"unknown backend {name!r}; available: {', '.join(BACKENDS)}")
 
 
-__all__ = ["Backend", "CubeQuery", "RealQuery", "Outcome", "make_backend", "BACKENDS"]
+__all__ = ["Backend", "CubeQuery", "RealQuery", "Outcome", "make_backend", "BACKENDS", "BackendName"]

@@ -7,6 +7,8 @@ single-block path (``--layer L`` with a domain over that layer's own inputs) is 
 
 from __future__ import annotations
 
+import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from sparsecert.sparse_models.network import Network
 from ..deep.api import check_sparsity, max_active
 from ..deep.domain import nnet_box
 from ..deep.vnnlib import read_vnnlib
+from ..progress import Progress, cli_wants
 from ..results import Status, Unknown, Verified, Violated
 from .common import load_network_model, parse_domains
 
@@ -75,6 +78,19 @@ def _layers(args, network: Network) -> list[int]:
     return [L]
 
 
+def _layer_line(args) -> Progress | None:
+    """The live line of a deep run: one entry per layer (the layer being solved, the layers done)."""
+    if not cli_wants(getattr(args, "progress", None), getattr(args, "json", False)):
+        return None
+    return Progress(f"{getattr(args, 'command', None) or 'sparsecert'} (deep)", sys.stderr, enabled=True)
+
+
+def _at_layer(line: Progress | None, L: int, i: int, n: int, done: list[str]) -> None:
+    if line is not None:
+        line.phase = f"layer {L} ({i + 1} of {n})"
+        line.note = f"done: {', '.join(done[-4:])}" if done else ""
+
+
 def _entry(L: int, width: int, result) -> dict:
     return {"layer": L, "width": width, **result.as_dict()}
 
@@ -87,14 +103,18 @@ def run_deep_maxact(args) -> tuple[dict, bool, str]:
     lines.append(f"{args.model}: {net.hidden_layers} hidden layers {list(net.widths)}, domain {args.domain},"
                  f" tau={args.tau:g}, timeout {args.timeout or 'none'} s per layer")
     lines.append(f"{'layer':>5} {'width':>5} {'max active':>12} {'proved':>6} {'on/off/unstable':>16} {'time s':>8}")
-    for L in _layers(args, net):
-        r = max_active(net, L, dom, tau=args.tau, timeout=args.timeout, jobs=args.jobs)
-        optimal &= r.optimal
-        entries.append(_entry(L, net.widths[L], r))
-        val = f"{r.lower}" if r.optimal else f"[{r.lower}, {r.upper}]"
-        st = r.stats
-        lines.append(f"{L:>5} {net.widths[L]:>5} {val:>12} {'yes' if r.optimal else 'no':>6}"
-                     f" {f'{st.units_fixed_on}/{st.units_fixed_off}/{st.units_undecided}':>16} {st.time_s:>8.2f}")
+    layers, done, live = _layers(args, net), [], _layer_line(args)
+    with live or nullcontext():
+        for i, L in enumerate(layers):
+            _at_layer(live, L, i, len(layers), done)
+            r = max_active(net, L, dom, tau=args.tau, timeout=args.timeout, jobs=args.jobs)
+            optimal &= r.optimal
+            entries.append(_entry(L, net.widths[L], r))
+            val = f"{r.lower}" if r.optimal else f"[{r.lower}, {r.upper}]"
+            done.append(f"layer {L} {val}")
+            st = r.stats
+            lines.append(f"{L:>5} {net.widths[L]:>5} {val:>12} {'yes' if r.optimal else 'no':>6}"
+                         f" {f'{st.units_fixed_on}/{st.units_fixed_off}/{st.units_undecided}':>16} {st.time_s:>8.2f}")
     out = {"model": args.model, "domain": args.domain, "tau": args.tau, "optimal": optimal, "layers": entries}
     return out, optimal, "\n".join(lines)
 
@@ -104,25 +124,33 @@ def run_deep_verify(args) -> tuple[dict, Status, str]:
     net = load_deep(args)
     dom = deep_domain(args.domain, net)
     entries, lines, statuses = [], [], []
-    for L in _layers(args, net):
-        r = check_sparsity(net, L, args.k, dom, tau=args.tau, timeout=args.timeout, jobs=args.jobs)
-        statuses.append(r.status)
-        entries.append(_entry(L, net.widths[L], r))
-        if isinstance(r, Violated):
-            w = r.witness
-            lines.append(f"layer {L}: VIOLATED: {w.count} > {args.k} units active at"
-                         f" {np.array2string(w.x, precision=6, max_line_width=96)}"
-                         f" (float64 re-check: {w.float_count})")
-            if w.exact_x is not None:
-                lines.append(f"  exactly at [{', '.join(str(v) for v in w.exact_x)}] (the float64 point above"
-                             " only approximates it: it lies outside the domain or activates fewer units)")
-        elif isinstance(r, Unknown):
-            lines.append(f"layer {L}: UNKNOWN: max active proved in [{r.lower}, {r.upper}] ({r.reason})")
-        elif isinstance(r, Verified):
-            lines.append(f"layer {L}: VERIFIED: at most {args.k} of {net.widths[L]} units active"
-                         f" (proved bound {r.upper})")
+    layers, done, live = _layers(args, net), [], _layer_line(args)
+    with live or nullcontext():
+        for i, L in enumerate(layers):
+            _at_layer(live, L, i, len(layers), done)
+            r = check_sparsity(net, L, args.k, dom, tau=args.tau, timeout=args.timeout, jobs=args.jobs)
+            done.append(f"layer {L} {r.status.value}")
+            statuses.append(r.status)
+            _verify_lines(args, L, net.widths[L], r, entries, lines)
     status = Status.combine(statuses)
     out = {"model": args.model, "domain": args.domain, "tau": args.tau, "k": args.k, "status": status.value,
            "layers": entries}
     return out, status, "\n".join(lines)
 
+
+def _verify_lines(args, L: int, width: int, r, entries: list, lines: list) -> None:
+    """One layer's JSON entry and text lines of ``verify`` on a deep network."""
+    entries.append(_entry(L, width, r))
+    if isinstance(r, Violated):
+        w = r.witness
+        lines.append(f"layer {L}: VIOLATED: {w.count} > {args.k} units active at"
+                     f" {np.array2string(w.x, precision=6, max_line_width=96)}"
+                     f" (float64 re-check: {w.float_count})")
+        if w.exact_x is not None:
+            lines.append(f"  exactly at [{', '.join(str(v) for v in w.exact_x)}] (the float64 point above"
+                         " only approximates it: it lies outside the domain or activates fewer units)")
+    elif isinstance(r, Unknown):
+        lines.append(f"layer {L}: UNKNOWN: max active proved in [{r.lower}, {r.upper}] ({r.reason})")
+    elif isinstance(r, Verified):
+        lines.append(f"layer {L}: VERIFIED: at most {args.k} of {width} units active"
+                     f" (proved bound {r.upper})")

@@ -47,7 +47,17 @@ def _commands() -> dict[str, Callable]:
     return found
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The subcommand named in ``argv`` (the first word that is not a global flag), if any."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The CLI parser. With ``only`` (a known subcommand) just that subcommand's module is
+    loaded: each command's module imports what it needs, and a run should not import them all."""
     parser = _Parser(prog="sparsecert", description="Prove, measure and test activation sparsity of MLP blocks.",
                      epilog="exit status: 0 verified / optimum proved, 1 violated (confirmed witness), 2 bad input,"
                             " 3 unknown or timeout, 4 internal error, 130 interrupted")
@@ -55,13 +65,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true",
                         help="print the traceback of an internal error (also SPARSECERT_DEBUG=1)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name, ep in sorted(_commands().items()):
-        ep.load()(sub)
+    commands = _commands()
+    for name, ep in sorted(commands.items()):
+        if only is None or only not in commands or name == only:
+            ep.load()(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--version"]:  # without building any subcommand
+        print(f"sparsecert {_version()}")
+        return EXIT_OK
+    parser = build_parser(_command_in(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)

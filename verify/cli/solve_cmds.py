@@ -8,12 +8,16 @@ fields summarise the union of the balls.
 
 from __future__ import annotations
 
+import argparse
+import sys
+
 import numpy as np
 
 from sparsecert.sparse_models.validation import as_count
 
 from ..api import METHODS, check_sparsity, max_active
 from ..batch import certify_balls
+from ..progress import Progress as LiveProgress, cli_wants
 from ..results import MaxActive, Status, Unknown, Verified, Violated
 from .common import DOMAIN_HELP, Progress, add_model_argument, load_model, parse_domains, print_json
 from .deep_cmds import run_deep_maxact, run_deep_verify, wants_deep
@@ -33,6 +37,9 @@ def _common(p) -> None:
     p.add_argument("--jobs", type=int, default=1,
                    help="parallel processes: batches of balls, large cube scans, input regions of deep networks")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="a live line on stderr during the solve: proved lower and upper bound, nodes, elapsed time"
+                        " (default: on when stderr is a terminal and --json is not given)")
     p.add_argument("--whole-network", action="store_true",
                    help="deep network: the domain is over the network's inputs and every layer before --layer counts")
 
@@ -79,18 +86,31 @@ def _validate(args, block) -> None:
         raise InvalidArgument(f"--timeout must be positive seconds, got {args.timeout}")
 
 
+def _live_lines(args, label: str, n: int) -> list[LiveProgress | None]:
+    """One live-progress line per domain (labelled "i/n" when there are several), or None each."""
+    if not cli_wants(args.progress, args.json):
+        return [None] * n
+    return [LiveProgress(label if n == 1 else f"{label} {i + 1}/{n}", sys.stderr, enabled=True) for i in range(n)]
+
+
+def _bar(args, n: int, label: str, live) -> Progress:
+    """The per-domain count bar: off with --no-progress, and when the live line shows the count itself."""
+    return Progress(n, label, enabled=False if args.progress is False or any(live) else None)
+
+
 def _maxact_results(args, block, domains) -> list[MaxActive]:
     if len(domains) > 1 and all(d.kind == "ball" for d in domains):
         centers = np.array([d.center for d in domains])
-        prog = Progress(len(domains), "balls")
+        prog = _bar(args, len(domains), "balls", [])
         table = certify_balls(block, centers, domains[0].radius, tau=args.tau, timeout=args.timeout,
                               jobs=args.jobs, on_result=lambda i, r: prog.advance(), method=args.method,
                               node_limit=args.node_limit)
         prog.close()
         return list(table.results)
-    prog = Progress(len(domains), "maxact")
+    live = _live_lines(args, "maxact", len(domains))
+    prog = _bar(args, len(domains), "maxact", live)
     return [max_active(block, d, tau=args.tau, timeout=args.timeout, method=args.method, node_limit=args.node_limit,
-                       jobs=args.jobs) for d in prog.wrap(domains)]
+                       jobs=args.jobs, progress=line) for d, line in zip(prog.wrap(domains), live)]
 
 
 def run_maxact(args) -> int:
@@ -138,9 +158,11 @@ def run_verify(args) -> int:
     _validate(args, block)
     k = as_count("-k", args.k, low=0, high=block.s)
     domains = parse_domains(args.domain, block.n)
-    prog = Progress(len(domains), "verify")
+    live = _live_lines(args, f"verify k={k}", len(domains))
+    prog = _bar(args, len(domains), "verify", live)
     results = [check_sparsity(block, k, d, tau=args.tau, timeout=args.timeout, method=args.method,
-                              node_limit=args.node_limit, jobs=args.jobs) for d in prog.wrap(domains)]
+                              node_limit=args.node_limit, jobs=args.jobs, progress=line)
+               for d, line in zip(prog.wrap(domains), live)]
     violated = [r for r in results if isinstance(r, Violated)]
     unknown = [r for r in results if isinstance(r, Unknown)]
     head = violated[0] if violated else (unknown[0] if unknown else results[0])

@@ -8,10 +8,12 @@ take a :class:`sparse_models.Network` and an input box (:class:`InputBox`, a
 
 from .api import LayerTable, check_sparsity, deep_witness, max_active, max_active_all_layers
 from .bounds import NetworkBounds, network_bounds
+from .checks import InputDomain, SplitMode
 from .domain import InputBox, nnet_box, normalized_box
 from .vnnlib import VnnlibInputs, read_vnnlib
 
 from .view import layer_block_view
 
 __all__ = ["layer_block_view", "max_active", "check_sparsity", "max_active_all_layers", "LayerTable", "deep_witness", "InputBox",
-           "nnet_box", "normalized_box", "read_vnnlib", "VnnlibInputs", "NetworkBounds", "network_bounds"]
+           "nnet_box", "normalized_box", "read_vnnlib", "VnnlibInputs", "NetworkBounds", "network_bounds", "InputDomain",
+           "SplitMode"]

@@ -24,10 +24,10 @@ from sparsecert.sparse_models.validation import as_count
 from sparsecert.sparse_models.errors import SoundnessError
 from sparsecert.sparse_models.network import Network
 
-from ..executor import run_batch
+from ..executor import Executor, run_batch
 from ..results import Interrupted, MaxActive, Stats, Status, Unknown, Verified, Violated, Witness
 from ..witness import nearest_inside
-from .checks import DeepDomain, as_deep_domain, check_layer, check_network, check_options
+from .checks import DeepDomain, InputDomain, SplitMode, as_deep_domain, check_layer, check_network, check_options
 from .exact import ExactLayers
 from .solve import LayerOutcome, LayerSolver, float_box, inner_box, input_bound, run_regions
 
@@ -46,6 +46,46 @@ def deep_witness(network: Network, layer: int, dom: DeepDomain, u: Sequence, cou
     x_j fixed to 9/20) or loses an active unit, the exact rational point is reported as ``exact_x``
     and ``active_units`` is the exact active set there; otherwise ``active_units`` is the exact
     active set at the float point ``x``.
+
+    Parameters
+    ----------
+    network : Network
+        The network.
+    layer : int
+        The hidden layer counted.
+    dom : DeepDomain
+        The input box as :func:`~sparsecert.verify.deep.checks.as_deep_domain` gives it.
+    u : sequence of numbers
+        The point in normalised coordinates (what the first affine layer sees); Fractions are kept exact.
+    count : int
+        Active units claimed at ``u`` (checked exactly).
+    tau : float
+        Activity threshold.
+    exact : ExactLayers or None, default None
+        The network's layers in rational arithmetic, when the caller has them already.
+
+    Returns
+    -------
+    Witness
+        ``x`` (float64, in the box), ``active_units``, ``float_active_units`` and ``exact_x``
+        (the rational point, when ``x`` alone does not show ``count`` units).
+
+    Raises
+    ------
+    SoundnessError
+        ``u`` is not in the box, or has fewer than ``count`` exactly-active units.
+
+    Examples
+    --------
+    >>> from sparsecert.sparse_models import Box, Dense, Network
+    >>> net = Network([Dense([[1.0, 1.0], [1.0, -1.0], [-1.0, -1.0]], [0.0, 0.0, -1.0], "relu"),
+    ...                Dense([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]], [0.0, -0.5], "relu"),
+    ...                Dense([[1.0, 1.0]], [0.0])])
+    >>> from sparsecert.verify.deep import deep_witness
+    >>> from sparsecert.verify.deep.checks import as_deep_domain
+    >>> w = deep_witness(net, 0, as_deep_domain(net, Box.uniform(2, -1.0, 1.0)), [1, 1], 1, 0.0)
+    >>> w.count, w.active_units, w.x.tolist()
+    (1, (0,), [1.0, 1.0])
     """
     exact = exact or ExactLayers(network.layers[: layer + 1])
     uq = [v if isinstance(v, Fraction) else Fraction(float(v)) for v in u]
@@ -182,13 +222,62 @@ def _solve(network: Network, L: int, dom: DeepDomain, tau: float, timeout: float
     return out, stats, witness
 
 
-def max_active(network: Network, layer: "int | str", domain: Any, *, tau: float = 0.0, timeout: float | None = None,
-               seed: int = 0, jobs: int = 1, split: str = "auto",
-               executor: str | None = None) -> "MaxActive | LayerTable":
+def max_active(network: Network, layer: "int | str", domain: InputDomain, *, tau: float = 0.0,
+               timeout: float | None = None, seed: int = 0, jobs: int = 1, split: SplitMode = "auto",
+               executor: Executor | None = None) -> "MaxActive | LayerTable":
     """The exact largest number of units of hidden ``layer`` active at once over the input box ``domain``.
 
     ``layer='all'`` gives a :class:`LayerTable` (``timeout`` then applies per layer).
     On timeout ``optimal=False`` (status UNKNOWN) and ``lower <= max <= upper`` are both proved.
+
+    Parameters
+    ----------
+    network : Network
+        A feed-forward network with piecewise-linear hidden activations (relu, leaky_relu).
+    layer : int or "all"
+        The hidden layer, ``0 <= layer < network.hidden_layers``, or ``"all"``.
+    domain : InputDomain
+        An :class:`InputBox`, a :class:`~sparsecert.sparse_models.Box` of raw inputs,
+        :func:`read_vnnlib`'s result or :func:`nnet_box`.
+    tau : float, default 0.0
+        Activity threshold: a unit is active when its pre-activation is > tau.
+    timeout : float or None, default None
+        Seconds (per layer for ``'all'``; None: no limit).
+    seed : int, default 0
+        Seed of the sampling and local-search heuristics.
+    jobs : int, default 1
+        Processes over which input regions are split.
+    split : SplitMode, default "auto"
+        ``"auto"`` splits the input box into regions for branch and bound; ``"never"`` keeps one region.
+    executor : Executor or None, default None
+        Where regions run (``"serial"``, ``"processes"``, ``"dask"``; None: chosen from ``jobs``).
+
+    Returns
+    -------
+    MaxActive or LayerTable
+        ``lower`` (attained at ``witness``, a point of ``domain``), ``upper`` and ``optimal``;
+        for ``layer='all'`` one :class:`MaxActive` per hidden layer.
+
+    Raises
+    ------
+    InvalidArgument
+        Not a :class:`Network`, an activation without an exact encoding, a bad layer or option,
+        or a domain that is not an input box.
+    DomainError, ShapeError
+        An empty box, or one of the wrong dimension.
+    Interrupted
+        Ctrl-C; its ``partial`` carries the bounds proved so far.
+
+    Examples
+    --------
+    >>> from sparsecert.sparse_models import Box, Dense, Network
+    >>> net = Network([Dense([[1.0, 1.0], [1.0, -1.0], [-1.0, -1.0]], [0.0, 0.0, -1.0], "relu"),
+    ...                Dense([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]], [0.0, -0.5], "relu"),
+    ...                Dense([[1.0, 1.0]], [0.0])])
+    >>> from sparsecert.verify.deep import max_active
+    >>> res = max_active(net, 1, Box.uniform(2, -1.0, 1.0))
+    >>> res.lower, res.upper, res.optimal
+    (2, 2, True)
     """
     network = check_network(network)
     if layer == "all":
@@ -250,9 +339,58 @@ class LayerTable:
         return "\n".join(lines)
 
 
-def max_active_all_layers(network: Network, domain: Any, *, tau: float = 0.0, timeout: float | None = None,
-                          seed: int = 0, jobs: int = 1, split: str = "auto", executor: str | None = None) -> LayerTable:
-    """The max-active table for every hidden layer (``timeout`` is per layer)."""
+def max_active_all_layers(network: Network, domain: InputDomain, *, tau: float = 0.0, timeout: float | None = None,
+                          seed: int = 0, jobs: int = 1, split: SplitMode = "auto",
+                          executor: Executor | None = None) -> LayerTable:
+    """The max-active table for every hidden layer (``timeout`` is per layer).
+
+    Parameters
+    ----------
+    network : Network
+        A feed-forward network with piecewise-linear hidden activations.
+    domain : InputDomain
+        An :class:`InputBox`, a raw-input :class:`~sparsecert.sparse_models.Box`,
+        :func:`read_vnnlib`'s result or :func:`nnet_box`.
+    tau : float, default 0.0
+        Activity threshold: a unit is active when its pre-activation is > tau.
+    timeout : float or None, default None
+        Seconds per layer (None: no limit).
+    seed : int, default 0
+        Seed of the sampling and local-search heuristics.
+    jobs : int, default 1
+        Processes over which input regions are split.
+    split : SplitMode, default "auto"
+        ``"auto"`` splits the input box into regions for branch and bound; ``"never"`` keeps one region.
+    executor : Executor or None, default None
+        Where regions run (``"serial"``, ``"processes"``, ``"dask"``; None: chosen from ``jobs``).
+
+    Returns
+    -------
+    LayerTable
+        ``results`` (one :class:`MaxActive` per hidden layer), ``widths``, ``lower`` /
+        ``upper`` per layer, ``optimal`` and ``format()`` (a text table).
+
+    Raises
+    ------
+    InvalidArgument
+        Not a :class:`Network`, an activation without an exact encoding, a bad layer or option,
+        or a domain that is not an input box.
+    DomainError, ShapeError
+        An empty box, or one of the wrong dimension.
+    Interrupted
+        Ctrl-C; its ``partial`` carries the bounds proved so far.
+
+    Examples
+    --------
+    >>> from sparsecert.sparse_models import Box, Dense, Network
+    >>> net = Network([Dense([[1.0, 1.0], [1.0, -1.0], [-1.0, -1.0]], [0.0, 0.0, -1.0], "relu"),
+    ...                Dense([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]], [0.0, -0.5], "relu"),
+    ...                Dense([[1.0, 1.0]], [0.0])])
+    >>> from sparsecert.verify import max_active_all_layers
+    >>> table = max_active_all_layers(net, Box.uniform(2, -1.0, 1.0))
+    >>> table.widths, table.lower, table.optimal
+    ((3, 2), (2, 2), True)
+    """
     network = check_network(network)
     tau, timeout, jobs = check_options(tau, timeout, jobs, split)
     dom = as_deep_domain(network, domain)
@@ -268,10 +406,63 @@ def max_active_all_layers(network: Network, domain: Any, *, tau: float = 0.0, ti
     return LayerTable(tuple(results), network.widths, time.monotonic() - start)
 
 
-def check_sparsity(network: Network, layer: int, k: int, domain: Any, *, tau: float = 0.0,
-                   timeout: float | None = None, seed: int = 0, jobs: int = 1, split: str = "auto",
-                   executor: str | None = None) -> Verified | Violated | Unknown:
-    """Prove that at most ``k`` units of hidden ``layer`` are active at once on ``domain``, or refute it."""
+def check_sparsity(network: Network, layer: int, k: int, domain: InputDomain, *, tau: float = 0.0,
+                   timeout: float | None = None, seed: int = 0, jobs: int = 1, split: SplitMode = "auto",
+                   executor: Executor | None = None) -> Verified | Violated | Unknown:
+    """Prove that at most ``k`` units of hidden ``layer`` are active at once on ``domain``, or refute it.
+
+    Parameters
+    ----------
+    network : Network
+        A feed-forward network with piecewise-linear hidden activations.
+    layer : int
+        The hidden layer, ``0 <= layer < network.hidden_layers``.
+    k : int
+        The claimed sparsity, ``0 <= k <= network.widths[layer]``.
+    domain : InputDomain
+        An :class:`InputBox`, a raw-input :class:`~sparsecert.sparse_models.Box`,
+        :func:`read_vnnlib`'s result or :func:`nnet_box`.
+    tau : float, default 0.0
+        Activity threshold: a unit is active when its pre-activation is > tau.
+    timeout : float or None, default None
+        Seconds (None: no limit).
+    seed : int, default 0
+        Seed of the sampling and local-search heuristics.
+    jobs : int, default 1
+        Processes over which input regions are split.
+    split : SplitMode, default "auto"
+        ``"auto"`` splits the input box into regions for branch and bound; ``"never"`` keeps one region.
+    executor : Executor or None, default None
+        Where regions run (``"serial"``, ``"processes"``, ``"dask"``; None: chosen from ``jobs``).
+
+    Returns
+    -------
+    Verified or Violated or Unknown
+        ``Verified`` (at most ``k`` proved), ``Violated`` (``witness``: a point of ``domain``
+        with more than ``k`` active units) or ``Unknown`` (timeout; proved ``lower`` / ``upper``).
+
+    Raises
+    ------
+    InvalidArgument
+        Not a :class:`Network`, an activation without an exact encoding, a bad layer or option,
+        or a domain that is not an input box.
+    DomainError, ShapeError
+        An empty box, or one of the wrong dimension.
+    Interrupted
+        Ctrl-C; its ``partial`` carries the bounds proved so far.
+
+    Examples
+    --------
+    >>> from sparsecert.sparse_models import Box, Dense, Network
+    >>> net = Network([Dense([[1.0, 1.0], [1.0, -1.0], [-1.0, -1.0]], [0.0, 0.0, -1.0], "relu"),
+    ...                Dense([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]], [0.0, -0.5], "relu"),
+    ...                Dense([[1.0, 1.0]], [0.0])])
+    >>> from sparsecert.verify.deep import check_sparsity
+    >>> check_sparsity(net, 1, 2, Box.uniform(2, -1.0, 1.0)).status.value
+    'verified'
+    >>> check_sparsity(net, 1, 1, Box.uniform(2, -1.0, 1.0)).witness.active_units
+    (0, 1)
+    """
     network = check_network(network)
     L = check_layer(network, layer)
     k = as_count("k", k, low=0, high=network.widths[L])

@@ -173,7 +173,46 @@ class NetworkBounds:
 
 def network_bounds(layers: Sequence[Dense], xl: np.ndarray, xu: np.ndarray, depth: int | None = None,
                    symbolic: bool = True) -> NetworkBounds:
-    """Bounds for hidden layers 0..depth-1 over the float box [xl, xu] (interval, then DeepPoly)."""
+    """Bounds for hidden layers 0..depth-1 over the float box [xl, xu] (interval, then DeepPoly).
+
+    Every bound is sound in floating point (rounded outward): lower[l] <= z_l(x) <= upper[l]
+    for every x in the box, z_l the pre-activation of layer l.
+
+    Parameters
+    ----------
+    layers : sequence of Dense
+        The network's layers (``network.layers``), in normalised input coordinates.
+    xl, xu : numpy.ndarray
+        The float box of inputs of ``layers[0]``.
+    depth : int or None, default None
+        Layers bounded (None: all of ``layers``).
+    symbolic : bool, default True
+        Tighten layers after the first by DeepPoly back-substitution (False: intervals only).
+
+    Returns
+    -------
+    NetworkBounds
+        ``lower`` / ``upper`` (one float array per layer), ``depth`` and ``stable_on(layer, tau)``.
+
+    Raises
+    ------
+    InvalidArgument
+        A hidden activation without an exact piecewise-linear encoding.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsecert.sparse_models import Dense, Network
+    >>> from sparsecert.verify.deep import network_bounds
+    >>> net = Network([Dense([[1.0, 1.0], [1.0, -1.0], [-1.0, -1.0]], [0.0, 0.0, -1.0], "relu"),
+    ...                Dense([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]], [0.0, -0.5], "relu"),
+    ...                Dense([[1.0, 1.0]], [0.0])])
+    >>> box = np.array([-1.0, -1.0]), np.array([1.0, 1.0])
+    >>> np.round(network_bounds(net.layers, *box, depth=2).upper[1], 9).tolist()
+    [3.0, 2.0]
+    >>> np.round(network_bounds(net.layers, *box, depth=2, symbolic=False).upper[1], 9).tolist()
+    [4.0, 2.5]
+    """
     depth = len(layers) if depth is None else depth
     xl = np.asarray(xl, dtype=np.float64)
     xu = np.asarray(xu, dtype=np.float64)

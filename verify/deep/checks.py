@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, Literal
 
 from sparsecert.sparse_models import Box
 from sparsecert.sparse_models.errors import InvalidArgument
@@ -21,9 +21,12 @@ from .bounds import leak_slope
 from .domain import InputBox, NormalMap, normalized_box
 from .vnnlib import VnnlibInputs
 
-__all__ = ["SPLIT_MODES", "DeepDomain", "as_deep_domain", "check_layer", "check_network", "check_options"]
+__all__ = ["SPLIT_MODES", "SplitMode", "InputDomain", "DeepDomain", "as_deep_domain",
+           "check_layer", "check_network", "check_options"]
 
 SPLIT_MODES = ("auto", "never")
+SplitMode = Literal["auto", "never"]  # the type of ``split=``; get_args(SplitMode) == SPLIT_MODES (tested)
+InputDomain = InputBox | Box | VnnlibInputs  # what the deep entry points take as ``domain``
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ class DeepDomain:
     notes: tuple[str, ...]
 
 
-def as_deep_domain(network: Network, domain: Any) -> DeepDomain:
+def as_deep_domain(network: Network, domain: InputDomain) -> DeepDomain:
     """``domain`` (an InputBox, a Box of raw inputs, or read_vnnlib(...)) as a :class:`DeepDomain`."""
     notes: tuple[str, ...] = ()
     if isinstance(domain, VnnlibInputs):

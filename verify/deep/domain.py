@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Sequence
+from typing import Any, Literal, Sequence
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from sparsecert.sparse_models.errors import DomainError, ShapeError
 from sparsecert.sparse_models.network import Network
 
 SPACES = ("raw", "normalized")
+Space = Literal["raw", "normalized"]  # the type of ``space=``; get_args(Space) == SPACES (tested)
 
 
 def round_down(q: Fraction) -> float:
@@ -55,7 +56,7 @@ class InputBox:
     space: str = "raw"
     source: str = ""
 
-    def __init__(self, lower: Sequence[Any], upper: Sequence[Any], space: str = "raw", source: str = "") -> None:
+    def __init__(self, lower: Sequence[Any], upper: Sequence[Any], space: Space = "raw", source: str = "") -> None:
         if space not in SPACES:
             raise DomainError(f"input box space must be one of {SPACES}, got {space!r}")
         lo = tuple(_fraction(v, "box lower bound") for v in lower)
@@ -71,7 +72,34 @@ class InputBox:
         object.__setattr__(self, "source", source)
 
     @classmethod
-    def from_box(cls, box: Box, space: str = "raw") -> "InputBox":
+    def from_box(cls, box: Box, space: Space = "raw") -> "InputBox":
+        """The exact input box of a :class:`~sparsecert.sparse_models.Box`.
+
+        Parameters
+        ----------
+        box : Box
+            The float box; its bounds are kept exactly (as Fractions).
+        space : Space, default "raw"
+            ``"raw"`` (what ``Network.forward`` takes) or ``"normalized"`` (the first affine layer's inputs).
+
+        Returns
+        -------
+        InputBox
+            The same box, with ``source="box"``.
+
+        Raises
+        ------
+        DomainError
+            An unknown ``space``.
+
+        Examples
+        --------
+        >>> from sparsecert.sparse_models import Box
+        >>> from sparsecert.verify.deep import InputBox
+        >>> ib = InputBox.from_box(Box.uniform(2, -1.0, 0.5))
+        >>> ib, ib.lower, ib.upper
+        (InputBox(dim=2, space='raw', box), (Fraction(-1, 1), Fraction(-1, 1)), (Fraction(1, 2), Fraction(1, 2)))
+        """
         lo, hi = box.exact_bounds()
         return cls(lo, hi, space, source="box")
 
@@ -91,7 +119,33 @@ class InputBox:
 
 
 def nnet_box(network: Network) -> InputBox:
-    """The ``.nnet`` header's input ranges [min, max], in raw coordinates."""
+    """The ``.nnet`` header's input ranges [min, max], in raw coordinates.
+
+    Parameters
+    ----------
+    network : Network
+        A network with an input normalisation header (as ``load_network`` reads from ``.nnet``).
+
+    Returns
+    -------
+    InputBox
+        The box [lower, upper] of the header, raw coordinates, ``source="nnet-box"``.
+
+    Raises
+    ------
+    DomainError
+        The network has no input normalisation.
+
+    Examples
+    --------
+    >>> from sparsecert.sparse_models import Dense, InputNormalization, Network
+    >>> net = Network([Dense([[1.0, -1.0]], [0.0], "relu"), Dense([[1.0]], [0.0])],
+    ...               InputNormalization(lower=[0, 0], upper=[10, 10], mean=[5, 5], range=[5, 5]))
+    >>> from sparsecert.verify.deep import nnet_box
+    >>> box = nnet_box(net)
+    >>> box, [float(v) for v in box.upper]
+    (InputBox(dim=2, space='raw', nnet-box), [10.0, 10.0])
+    """
     norm = network.normalization
     if norm is None:
         raise DomainError(f"{network.name or 'the network'} has no input normalisation header, so no nnet-box;"
@@ -131,7 +185,38 @@ class NormalMap:
 
 
 def normalized_box(network: Network, box: InputBox) -> tuple[list[Fraction], list[Fraction], NormalMap, list[str]]:
-    """(u lower, u upper, the x<->u map, notes): the box the first affine layer sees, exactly."""
+    """(u lower, u upper, the x<->u map, notes): the box the first affine layer sees, exactly.
+
+    A raw box is clipped to the header's ranges and mapped by u = (x - mean) / range; a
+    normalised box, or any box of a network without header, is passed through.
+
+    Parameters
+    ----------
+    network : Network
+        The network (with or without input normalisation).
+    box : InputBox
+        The input box, of dimension ``network.n``.
+
+    Returns
+    -------
+    tuple of (list of Fraction, list of Fraction, NormalMap, list of str)
+        Exact lower and upper bounds of u, the exact map between x and u, and notes (clipping, bypass).
+
+    Raises
+    ------
+    ShapeError
+        ``box`` has the wrong dimension.
+
+    Examples
+    --------
+    >>> from sparsecert.sparse_models import Dense, InputNormalization, Network
+    >>> net = Network([Dense([[1.0, -1.0]], [0.0], "relu"), Dense([[1.0]], [0.0])],
+    ...               InputNormalization(lower=[0, 0], upper=[10, 10], mean=[5, 5], range=[5, 5]))
+    >>> from sparsecert.verify.deep import InputBox, normalized_box
+    >>> lo, hi, nmap, notes = normalized_box(net, InputBox([0, 0], [20, 5]))
+    >>> [str(v) for v in lo], [str(v) for v in hi], notes
+    (['-1', '-1'], ['1', '0'], ["box clipped to the header's input ranges (the network clips its inputs)"])
+    """
     if box.dim != network.n:
         raise ShapeError(f"input box has dimension {box.dim} but the network takes {network.n} inputs")
     norm = network.normalization

@@ -12,21 +12,56 @@ box, not of the user's domain (:func:`verify.deep.max_active` reports those).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from sparsecert.sparse_models import Box, MLPBlock
 from sparsecert.sparse_models.errors import InvalidArgument
 from sparsecert.sparse_models.network import Network
 
-from .checks import as_deep_domain, check_layer, check_network
+from .checks import InputDomain, as_deep_domain, check_layer, check_network
 from .bounds import activation_interval, leak_slope, network_bounds
 from .domain import round_down, round_up
 
 
-def layer_block_view(network: Network, layer: Any, domain: Any) -> tuple[MLPBlock, Box]:
-    """(the block around hidden layer ``layer``, a float box containing every input it can receive)."""
+def layer_block_view(network: Network, layer: "int | str", domain: InputDomain) -> tuple[MLPBlock, Box]:
+    """(the block around hidden layer ``layer``, a float box containing every input it can receive).
+
+    ``max_active(block, box)`` on the result is a proved upper bound for the layer over
+    ``domain`` (see the module docstring); :func:`verify.deep.max_active` gives exact answers.
+
+    Parameters
+    ----------
+    network : Network
+        A feed-forward network with piecewise-linear hidden activations.
+    layer : int or str
+        The hidden layer, ``0 <= layer < network.hidden_layers`` (a string of digits is read as one).
+    domain : InputDomain
+        An :class:`InputBox`, a raw-input :class:`Box`, :func:`read_vnnlib`'s result or :func:`nnet_box`.
+
+    Returns
+    -------
+    tuple of (MLPBlock, Box)
+        ``network.layer_block(layer)`` and a float box containing every input it can receive
+        (the activations of layer ``layer - 1``, or the normalised inputs for layer 0).
+
+    Raises
+    ------
+    InvalidArgument
+        A bad network, layer or domain, or propagated bounds that are not finite.
+    DomainError, ShapeError
+        An empty box, or one of the wrong dimension.
+
+    Examples
+    --------
+    >>> from sparsecert.sparse_models import Box, Dense, Network
+    >>> from sparsecert.verify.deep import layer_block_view
+    >>> net = Network([Dense([[1.0, 1.0], [1.0, -1.0], [-1.0, -1.0]], [0.0, 0.0, -1.0], "relu"),
+    ...                Dense([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]], [0.0, -0.5], "relu"),
+    ...                Dense([[1.0, 1.0]], [0.0])])
+    >>> block, box = layer_block_view(net, 1, Box.uniform(2, -1.0, 1.0))
+    >>> block.n, block.s, box.lower.tolist(), [round(float(v), 9) for v in box.upper]
+    (3, 2, [0.0, 0.0, 0.0], [2.0, 2.0, 1.0])
+    """
     network = check_network(network)
     L = check_layer(network, layer)
     dom = as_deep_domain(network, domain)

@@ -18,7 +18,7 @@ from typing import Union
 
 from sparsecert.sparse_models.errors import DomainError
 
-from .domain import InputBox
+from .domain import InputBox, Space
 
 SExpr = Union[str, list]
 _INPUT = re.compile(r"^X_(\d+)$")
@@ -92,8 +92,44 @@ def _bound(e: SExpr) -> tuple[int, str, Fraction] | None:
     return None
 
 
-def read_vnnlib(path: "str | os.PathLike[str]", n_inputs: int | None = None, *, space: str = "raw") -> VnnlibInputs:
-    """Read the input box of a VNN-LIB file; ``space`` says which coordinates its X_i are in."""
+def read_vnnlib(path: "str | os.PathLike[str]", n_inputs: int | None = None, *, space: Space = "raw") -> VnnlibInputs:
+    """Read the input box of a VNN-LIB file; ``space`` says which coordinates its X_i are in.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``.vnnlib`` file.
+    n_inputs : int or None, default None
+        The network's input count, checked against the declared X_i (None: not checked).
+    space : Space, default "raw"
+        ``"raw"`` (inputs before the network's header normalisation) or ``"normalized"``.
+
+    Returns
+    -------
+    VnnlibInputs
+        ``box`` (an exact :class:`InputBox`; a domain of :func:`max_active`), ``n_outputs``
+        and ``notes`` (the output assertions skipped).
+
+    Raises
+    ------
+    DomainError
+        A missing or unreadable file, an unsupported command or constraint, undeclared or
+        missing inputs, an unbounded box, or ``n_inputs`` not matching.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from sparsecert.verify.deep import read_vnnlib
+    >>> text = "\\n".join(["(declare-const X_0 Real)", "(declare-const X_1 Real)", "(declare-const Y_0 Real)",
+    ...                   "(assert (>= X_0 -0.5))", "(assert (<= X_0 0.5))",
+    ...                   "(assert (and (>= X_1 0) (<= X_1 0.25)))", "(assert (<= Y_0 0))"])
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = pathlib.Path(d) / "prop.vnnlib"
+    ...     _ = path.write_text(text)
+    ...     inputs = read_vnnlib(path, 2)
+    >>> [str(v) for v in inputs.box.lower], [str(v) for v in inputs.box.upper], inputs.n_outputs
+    (['-1/2', '0'], ['1/2', '1/4'], 1)
+    """
     p = Path(path)
     if not p.exists():
         raise DomainError(f"VNN-LIB file {str(p)!r} does not exist")

@@ -67,7 +67,8 @@ class Engine:
     """The state of one solve; ``run(goal)`` gives a :class:`Bracket`."""
 
     def __init__(self, block: MLPBlock, domain: Any, tau: float, timeout: float | None, method: str,
-                 presolve: bool, seed: int, backend: str, jobs: int = 1, node_limit: int | None = None) -> None:
+                 presolve: bool, seed: int, backend: str, jobs: int = 1, node_limit: int | None = None,
+                 progress=None) -> None:
         block = as_block(block)  # a one-hidden-layer Network is its block
         check_domain(domain, block.n)
         self.block, self.domain = block, domain
@@ -82,6 +83,7 @@ class Engine:
         node_limit = None if node_limit is None else as_count("node_limit", node_limit, low=0)
         self.start = time.monotonic()
         self.budget = Budget.start(timeout, node_limit)
+        self.budget.progress = progress  # live progress (verify/progress.py): every share finds it
         self.record = Record()
         self.interrupted = False  # Ctrl-C: the bounds so far are returned, then re-raised as Interrupted
         self.ranges = unit_ranges(block, domain, self.tau) if presolve else UnitRanges(
@@ -90,6 +92,8 @@ class Engine:
         self.undecided = np.flatnonzero(self.ranges.undecided)
         always_on = tuple(int(u) for u in np.flatnonzero(self.ranges.always_on))
         self.ctx = SolveContext(block, domain, self.tau, self.method, seed, backend, jobs, always_on)
+        if progress is not None:  # presolve's bracket: the always-on units, plus every undecided one
+            progress.bracket(self.on, self.on + int(self.undecided.size))
 
     @property
     def plan(self) -> Plan:
@@ -100,7 +104,12 @@ class Engine:
         """Compile the numba kernels before their first use (once per process), moving the
         deadline by the time it took: compilation never eats the caller's timeout."""
         notice_missing_extras()
+        prog = self.budget.progress
+        if prog is not None:
+            prog.enter("loading compiled kernels")
         spent = warm_up()
+        if prog is not None:
+            prog.enter("primal search")
         if spent:
             self.record.notes.append(f"numba kernels compiled or loaded in {spent:.2f} s (once per process, not counted)")
             self.budget.extend(spent)
@@ -114,6 +123,7 @@ class Engine:
         for step in self.plan.whole:
             if step.solver.available() and step.solver.applies(group):
                 self.record.ran(step.solver.name)
+                self._enter(step.solver.name, group)
                 out = step.solver.run(group, goal, self.budget)
                 self.record.add(out)
                 if out.complete:
@@ -124,6 +134,7 @@ class Engine:
         """Run the plan over every group until the goal is settled or the budget is spent."""
         plan = self.plan
         order = sorted(range(len(groups)), key=lambda i: (first_step(plan, groups[i]), groups[i].coords.size))
+        self._report(groups)
         try:
             for i in order:
                 if goal.settled(*self.totals(groups)):
@@ -146,9 +157,11 @@ class Engine:
             share = self.budget if step.time >= 1.0 and step.nodes >= 1.0 else \
                 self.budget.share(step.time, nodes=step.nodes)
             self.record.ran(step.solver.name)
+            self._enter(step.solver.name, g)
             out = step.solver.run(g, goal, share)
             self.record.add(out)
             groups[i] = g.with_outcome(out)
+            self._report(groups)
             if groups[i].settled or goal.settled(*self.totals(groups)):
                 return
             if out.stopped is not None or self.budget.expired():
@@ -160,6 +173,16 @@ class Engine:
     def others(self, groups: list[Group], i: int) -> tuple[int, int]:
         lo, up = self.totals(groups)
         return lo - groups[i].lower, up - groups[i].upper
+
+    # -- live progress (verify/progress.py): proved bounds only -----------------------------------
+    def _enter(self, solver: str, g: Group) -> None:
+        """A solver starts on ``g``: its reports on the group become whole-problem bounds with ``g.others``."""
+        if self.budget.progress is not None:
+            self.budget.progress.enter(solver, g.others, (g.lower, g.upper))
+
+    def _report(self, groups: list[Group]) -> None:
+        if self.budget.progress is not None:
+            self.budget.progress.bracket(*self.totals(groups))
 
     def interrupt(self) -> None:
         """Ctrl-C inside the solve: keep the proved bounds; the entry point re-raises."""

@@ -18,6 +18,7 @@ import numpy as np
 from sparsecert.sparse_models.exact import UNDERFLOW_SLACK, UNIT_ROUNDOFF
 
 from ..budget import COMPILED_NODES_PER_NODE
+from ..progress import REPORT_EVERY_S
 from ..integer_form import IntegerRows
 from .lp.relaxation import scaled_row
 
@@ -114,6 +115,7 @@ if HAVE_NUMBA:
 
 
 CHUNK_NODES = 2_000_000  # nodes per compiled call between deadline checks
+CHUNK_NODES_LIVE = 250_000  # ... with live progress on (a report after each chunk, a few per second)
 
 
 class BnBOutcome(tuple):
@@ -159,13 +161,15 @@ def _open_bound(C, T, err, rem, z, choice, first, d: int, best: int) -> int:
 
 def branch_and_bound(rows: IntegerRows, coords: np.ndarray, best_known: int, deadline: float | None,
                      best_point: dict[int, int] | None = None, *, node_limit: int | None = None,
-                     stop_above: int | None = None) -> BnBOutcome:
+                     stop_above: int | None = None, report=None) -> BnBOutcome:
     """(best exact count, its 0/1 point over ``coords`` or None if nothing beat best_known, complete, nodes),
     with ``.upper`` a proved upper bound (see :class:`BnBOutcome`).
 
     The search stops incomplete at ``deadline`` (checked every ``CHUNK_NODES`` nodes) or after
     ``node_limit`` expanded nodes (a deterministic budget: with ``deadline`` None the outcome is
-    reproducible), or, with ``stop_above``, once a point counts more than it."""
+    reproducible), or, with ``stop_above``, once a point counts more than it. ``report(lower, upper,
+    nodes)``, when given, receives the proved bracket between chunks (live progress; ``lower`` 0 until
+    a point beats ``best_known``, which is only a floor)."""
     if node_limit is not None and (isinstance(node_limit, bool) or int(node_limit) != node_limit or node_limit < 0):
         raise ValueError(f"node_limit must be a non-negative integer or None, got {node_limit!r}")
     coords = np.asarray(coords, dtype=np.int64)
@@ -193,8 +197,9 @@ def branch_and_bound(rows: IntegerRows, coords: np.ndarray, best_known: int, dea
         return BnBOutcome(best, point, upper <= best, int(state[2]), max(best, upper))
 
     best, found, best_y = best_known, False, None
+    per_call, next_report = CHUNK_NODES if report is None else CHUNK_NODES_LIVE, 0.0
     while True:
-        chunk = CHUNK_NODES if node_limit is None else min(CHUNK_NODES, int(node_limit) - int(state[2]))
+        chunk = per_call if node_limit is None else min(per_call, int(node_limit) - int(state[2]))
         if chunk <= 0:  # node limit reached
             return _stopped(best, found, best_y if found else None)
         _kernel(C, T, err, rem, z, y, choice, first, state, besty, chunk)
@@ -215,6 +220,10 @@ def branch_and_bound(rows: IntegerRows, coords: np.ndarray, best_known: int, dea
             continue
         if state[3] == 0:
             break
+        if report is not None and time.monotonic() >= next_report:  # stopped between nodes: a proved bracket
+            next_report = time.monotonic() + REPORT_EVERY_S
+            report(best if found else 0, min(s, _open_bound(C, T, err, rem, z, choice, first, int(state[0]), best)),
+                   int(state[2]))
         if (deadline is not None and time.monotonic() > deadline) or (stop_above is not None and best > stop_above):
             return _stopped(best, found, best_y if found else None)
     point = {int(coords[order[d]]): int(best_y[d]) for d in range(m)} if found else None
@@ -249,10 +258,13 @@ class CubeBranchAndBound:
         part = group.part_goal(goal)
         floor = group.lower if part.within is None else max(group.lower, part.within)
         nodes = budget.nodes_left()
+        prog = budget.progress  # live progress: the search's proved bracket between compiled chunks
         out = branch_and_bound(group.rows, group.coords, floor, budget.deadline,
                                node_limit=None if nodes is None else nodes * COMPILED_NODES_PER_NODE,
-                               stop_above=part.exceed)
+                               stop_above=part.exceed, report=None if prog is None else prog.report)
         budget.charge_compiled(out.nodes)
+        if prog is not None:
+            prog.searched(out.nodes)
         found = out.point is not None and out.best > floor
         lower = out.best if found else group.lower
         point = {j: Fraction(v) for j, v in out.point.items()} if found else None

@@ -31,6 +31,7 @@ import numpy as np
 
 from sparsecert.sparse_models.exact import UNDERFLOW_SLACK, UNIT_ROUNDOFF
 
+from ...progress import REPORT_EVERY_S
 from ...backends.highs import INF, INFEASIBLE, OPTIMAL, TIME_LIMIT, add_unit_count_columns, new_highs
 from .safe_bound import SafeBound
 from .conflicts import greedy_cliques, neighbour_masks, violated_cliques
@@ -71,7 +72,8 @@ class _LPSearch:
 
     __slots__ = ("A", "best", "best_point", "cols_idx", "complete", "conflicts", "count_exact", "cur_M",
                  "deadline", "G", "h", "has_conflicts", "inner_hi", "inner_lo", "integral", "known_cliques",
-                 "m", "nb_masks", "node_limit", "nodes", "open_bound", "propagator", "rel", "rl", "rows_idx",
+                 "m", "nb_masks", "node_limit", "nodes", "open_bound", "propagator", "rel", "report", "report_at",
+                 "rl", "rows_idx",
                  "ru", "s", "safe", "signs", "stack", "stop_above", "strict_point", "target", "tried_sets",
                  "unit_cols", "zero_safe")
 
@@ -107,6 +109,7 @@ class _LPSearch:
         self.nodes = 0
         self.complete = True
         self.open_bound = best_known
+        self.report, self.report_at = None, 0.0  # live progress: report(best, upper_now(), nodes)
 
     def _build_model(self) -> None:
         """HiGHS columns (v, a) and the 2s unit rows; their float copy G with row ranges (rl, ru)."""
@@ -143,6 +146,10 @@ class _LPSearch:
         """Largest proved count among the open nodes (a safe real bound, so its floor)."""
         s = self.s
         return max((int(math.floor(e[4])) if math.isfinite(e[4]) else s for e in self.stack), default=self.best)
+
+    def upper_now(self) -> int:
+        """A proved bound between nodes: pruned nodes hold at most ``target``, open ones their bounds."""
+        return max(self.best, self.target, min(self.s, max(self.open_bound, self.frontier_bound())))
 
     def improve(self, v) -> bool:
         """Count ``v`` exactly; a new best count (and its point) when it beats the incumbent."""
@@ -186,6 +193,9 @@ class _LPSearch:
         while stack:
             if stop_above is not None and self.best > stop_above:
                 break
+            if self.report is not None and time.monotonic() >= self.report_at:
+                self.report_at = time.monotonic() + REPORT_EVERY_S
+                self.report(self.best, self.upper_now(), self.nodes)
             node = self._next_node()
             if node[4] < self.target + 1:
                 continue
@@ -409,7 +419,7 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
                         strict_point: Callable[[list[int], bool], np.ndarray | list | None] | None = None,
                         inner: tuple[np.ndarray, np.ndarray] | None = None,
                         stop_above: int | None = None, conflicts: np.ndarray | None = None,
-                        node_limit: int | None = None) -> LPOutcome:
+                        node_limit: int | None = None, report=None) -> LPOutcome:
     """Exact max of the number of active rows over the relaxation's box (cube when ``integral``).
 
     ``count_exact(v)`` counts active rows exactly at a point of the domain; ``strict_point(units, exact)``
@@ -422,10 +432,13 @@ def lp_branch_and_bound(rel: FloatRows, integral: bool, best_known: int, deadlin
     ``node_limit`` caps the number of LP nodes solved: a deterministic budget (with ``deadline``
     None the whole search is reproducible). At the deadline or the node limit the search stops
     with ``upper`` the largest safe bound among the open nodes (each unsolved node carries its
-    parent's bound), floored since the count is an integer.
+    parent's bound), floored since the count is an integer. ``report(best, upper, nodes)``, when
+    given, receives the proved bracket and the node count a few times a second (live progress).
     """
     if node_limit is not None and (isinstance(node_limit, bool) or int(node_limit) != node_limit or node_limit < 0):
         raise ValueError(f"node_limit must be a non-negative integer or None, got {node_limit!r}")
     inner = inner if inner is not None else (rel.lo, rel.hi)
-    return _LPSearch(rel, integral, best_known, deadline, count_exact, strict_point, inner, stop_above, conflicts,
-                     node_limit).run()
+    search = _LPSearch(rel, integral, best_known, deadline, count_exact, strict_point, inner, stop_above,
+                       conflicts, node_limit)
+    search.report = report
+    return search.run()

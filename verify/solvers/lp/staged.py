@@ -53,17 +53,22 @@ def staged_lp(group, goal, budget: Budget, rel, integral: bool, count: Callable[
     conflicts = pair_conflicts(rel)
     stages = ["lp", "anneal", "lp", "milp", "lp-final"] if integral and HAVE_ANNEAL else ["lp", "milp", "lp-final"]
     stopped = None
+    prog = budget.progress  # live progress: the group's proved bracket after every stage
     try:
         for stage in stages:
             rem = budget.remaining()
             if rem is not None and rem <= 0:
                 break
+            if prog is not None:
+                prog.step = stage
             if stage == "anneal":
                 _anneal(group, inc, rel, budget, count)
             elif stage == "milp":
                 _milp(inc, rel, integral, budget, count, inner)
             elif _lp(inc, rel, integral, budget, count, strict, inner, stop, conflicts, final=stage == "lp-final"):
                 break
+            if prog is not None:
+                prog.report(inc.lower, inc.upper)
             if inc.lower >= inc.upper or part.settled(inc.lower, inc.upper):
                 break
     except OutOfBudget as e:  # an exact sub-step ran out of time: keep what this run found
@@ -105,9 +110,13 @@ def _lp(inc: _Incumbent, rel, integral: bool, budget: Budget, count, strict, inn
     left = budget.nodes_left()
     nodes = None if left is None else (left if final else min(left, LP_STAGE_NODES))
     inc.calls += 1
+    prog = budget.progress  # the search reports its proved bracket on the group as it goes
     out = lp_branch_and_bound(rel, integral, inc.lower, deadline, count, strict_point=strict, inner=inner,
-                              stop_above=stop, conflicts=conflicts, node_limit=nodes)
+                              stop_above=stop, conflicts=conflicts, node_limit=nodes,
+                              report=None if prog is None else prog.report)
     budget.charge(out.nodes)
+    if prog is not None:
+        prog.searched(out.nodes)
     if out.point is not None:
         inc.accept(out.best, out.point)
     inc.upper = min(inc.upper, max(out.upper, inc.lower))

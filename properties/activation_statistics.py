@@ -18,13 +18,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from sparsecert.sparse_models import Hypercube, MLPBlock, PointSet
+from sparsecert.sparse_models import Domain, Hypercube, MLPBlock, PointSet
 from sparsecert.sparse_models.validation import as_count
 from sparsecert.sparse_models.errors import DomainError, InvalidArgument
 
 from .cube_table import (MAX_EXACT_N, WORK_BYTES, CubeTable, EdgeSums, Progress, check_pairwise, edge_sums,
                          tabulate_cube)
-from .intervals import MeanInterval, RunningMoments, _delta, interval_from_moments, proportion_interval
+from .intervals import IntervalMethod, MeanInterval, RunningMoments, _delta, interval_from_moments, proportion_interval
 from .output import exact_decisions, margin_for
 
 
@@ -132,7 +132,46 @@ def _accumulate(dec, hist: np.ndarray, unit: np.ndarray, co: np.ndarray | None) 
 def exact_activation_stats(block: MLPBlock, domain: "Hypercube | PointSet", *, pairwise: bool = True,
                            with_q: bool = True, max_n: int = MAX_EXACT_N,
                            progress: Progress | None = None) -> ActivationStats:
-    """Exact statistics by enumeration: a hypercube with n <= max_n (<= 22), or a data set."""
+    """Exact statistics by enumeration: a hypercube with n <= max_n (<= 22), or a data set.
+
+    Parameters
+    ----------
+    block : MLPBlock
+        The block.
+    domain : Hypercube or PointSet
+        A cube of dimension ``block.n`` (every vertex equally likely) or a data set (every row).
+    pairwise : bool, default True
+        Also count pairwise co-activation (an s x s table).
+    with_q : bool, default True
+        Also compute q_ij = P[i in A(x) or A(x^(j))] (cubes only; one more pass over the edges).
+    max_n : int, default 22
+        The largest cube enumerated.
+    progress : callable or None, default None
+        Called with the number of points done after each chunk.
+
+    Returns
+    -------
+    ActivationStats
+        ``rates`` (per unit), ``count_histogram`` (of |A(x)|), ``mean_active``, ``max_active``
+        and ``max_witness``, ``coactivation`` (pairwise), ``q``; ``exact`` is True and ``max_is_exact`` too.
+
+    Raises
+    ------
+    InvalidArgument
+        Not an :class:`MLPBlock`, or a cube above ``max_n``.
+    DomainError
+        Another kind of domain, or one of the wrong dimension.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsecert.sparse_models import Hypercube, MLPBlock
+    >>> from sparsecert.properties import exact_activation_stats
+    >>> block = MLPBlock(np.array([[1.0, 1.0], [1.0, -1.0], [-1.0, -1.0]]), np.array([0.0, 0.0, -1.0]))
+    >>> stats = exact_activation_stats(block, Hypercube(2))
+    >>> stats.rates.tolist(), stats.count_histogram.tolist(), stats.mean_active, stats.max_active
+    ([0.25, 0.25, 0.25], [1, 3, 0, 0], 0.75, 1)
+    """
     if not isinstance(block, MLPBlock):
         raise InvalidArgument(f"expected an MLPBlock, got {type(block).__name__}")
     kind = getattr(domain, "kind", None)
@@ -159,13 +198,58 @@ def _abs_bound(domain: Any) -> np.ndarray:
     raise DomainError(f"cannot sample domain {domain!r}")
 
 
-def sampled_activation_stats(block: MLPBlock, domains: "Any | Sequence[Any]", *, samples: int = 20000,
-                             delta: float = 0.05, rng: Any = None, method: str = "auto",
+def sampled_activation_stats(block: MLPBlock, domains: "Domain | Sequence[Domain]", *, samples: int = 20000,
+                             delta: float = 0.05, rng: Any = None, method: IntervalMethod = "auto",
                              pairwise: bool = True, progress: Progress | None = None) -> ActivationStats:
     """Monte Carlo statistics: i.i.d. uniform points of the domain (several domains: a uniform mixture).
 
     Rates get simultaneous intervals over all units; E|A| an interval on [0, s]; pairwise
     co-activation simultaneous intervals over all pairs. The max is a lower bound.
+
+    Parameters
+    ----------
+    block : MLPBlock
+        The block.
+    domains : Domain or sequence of Domain
+        One domain of dimension ``block.n`` (not a Polytope), or several taken as a uniform mixture.
+    samples : int, default 20000
+        Points drawn.
+    delta : float, default 0.05
+        Failure probability of each family of intervals, in (0, 1).
+    rng : numpy.random.Generator or int or None, default None
+        The generator, or a seed for one.
+    method : IntervalMethod, default "auto"
+        ``"hoeffding"``, ``"bernstein"`` or ``"auto"`` (both, intersected; see :mod:`properties.intervals`).
+    pairwise : bool, default True
+        Also estimate pairwise co-activation.
+    progress : callable or None, default None
+        Called with the number of points done after each chunk.
+
+    Returns
+    -------
+    ActivationStats
+        ``rates`` (per unit), ``count_histogram`` (of |A(x)|), ``mean_active``, ``max_active``
+        and ``max_witness``, ``coactivation`` (pairwise), and the intervals ``rate_intervals``, ``mean_active_interval``,
+        ``coactivation_intervals``; ``max_active`` is a sample maximum (a lower bound).
+
+    Raises
+    ------
+    InvalidArgument
+        Not an :class:`MLPBlock`, or a bad count or ``delta``.
+    DomainError
+        No domain, a domain of the wrong dimension, or one that cannot be sampled independently (a Polytope).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsecert.sparse_models import Box, MLPBlock
+    >>> from sparsecert.properties import sampled_activation_stats
+    >>> block = MLPBlock(np.array([[1.0, 1.0], [1.0, -1.0], [-1.0, -1.0]]), np.array([0.0, 0.0, -1.0]))
+    >>> stats = sampled_activation_stats(block, Box.uniform(2, -1.0, 1.0), samples=2000, rng=0)
+    >>> stats.exact, stats.points, stats.max_active, len(stats.rate_intervals.lower)
+    (False, 2000, 2, 3)
+    >>> bool(stats.mean_active_interval.lower <= stats.mean_active <= stats.mean_active_interval.upper)
+    True
     """
     if not isinstance(block, MLPBlock):
         raise InvalidArgument(f"expected an MLPBlock, got {type(block).__name__}")
@@ -223,10 +307,47 @@ def sampled_activation_stats(block: MLPBlock, domains: "Any | Sequence[Any]", *,
         mean_active_interval=mean_iv, coactivation_intervals=co_iv, redecided=redecided)
 
 
-def activation_stats(block: MLPBlock, domain: Any, *, exact_max_n: int = 20, samples: int = 20000,
+def activation_stats(block: MLPBlock, domain: Domain, *, exact_max_n: int = 20, samples: int = 20000,
                      delta: float = 0.05, rng: Any = None, pairwise: bool = True,
                      progress: Progress | None = None) -> ActivationStats:
-    """Exact when the domain can be enumerated (cube with n <= exact_max_n, a data set), sampled otherwise."""
+    """Exact when the domain can be enumerated (cube with n <= exact_max_n, a data set), sampled otherwise.
+
+    Parameters
+    ----------
+    block : MLPBlock
+        The block.
+    domain : Domain
+        Any domain of dimension ``block.n`` except a Polytope.
+    exact_max_n : int, default 20
+        The largest cube enumerated (at most 22); larger ones are sampled.
+    samples, delta, rng
+        As in :func:`sampled_activation_stats` (used only when sampling).
+    pairwise : bool, default True
+        Also measure pairwise co-activation.
+    progress : callable or None, default None
+        Called with the number of points done after each chunk.
+
+    Returns
+    -------
+    ActivationStats
+        ``rates`` (per unit), ``count_histogram`` (of |A(x)|), ``mean_active``, ``max_active``
+        and ``max_witness``, ``coactivation`` (pairwise); ``exact`` says which way they were obtained.
+
+    Raises
+    ------
+    InvalidArgument, DomainError
+        As for :func:`exact_activation_stats` / :func:`sampled_activation_stats`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsecert.sparse_models import Hypercube, MLPBlock
+    >>> from sparsecert.properties import activation_stats
+    >>> block = MLPBlock(np.array([[1.0, 1.0], [1.0, -1.0], [-1.0, -1.0]]), np.array([0.0, 0.0, -1.0]))
+    >>> stats = activation_stats(block, Hypercube(2))
+    >>> stats.exact, stats.max_active, stats.max_is_exact
+    (True, 1, True)
+    """
     exact_max_n = as_count("exact_max_n", exact_max_n, low=1, high=MAX_EXACT_N)
     kind = getattr(domain, "kind", None)
     if kind == "points" or (kind == "cube" and domain.n <= exact_max_n):
