@@ -1,5 +1,9 @@
 """The exact frontier cells of issue 11: sparsecert alone, 60 s each, proved or bracketed.
 
+The dispatch thresholds these cells were measured for sit in the solvers' modules beside the
+``applies`` rules that use them, and the order and shares in the plan tables of
+``sparsecert.verify.portfolio`` (for example ``solvers/cube_bnb.py: LP_BNB_MIN_COORDS``).
+
     python -m bench.frontier          (also part of make bench)
 """
 from __future__ import annotations
