@@ -196,6 +196,8 @@ def cube_anneal(A: np.ndarray, t: np.ndarray, starts: list[np.ndarray], budget_s
     A = np.ascontiguousarray(A, dtype=np.float64)
     t = np.ascontiguousarray(t, dtype=np.float64)
     s, m = A.shape
+    if m == 0:  # a group whose rows use no coordinate: its only point is the empty one
+        return np.zeros(0)
     rng = np.random.default_rng(seed)
     # temp, weight and restart length tuned on bench/frontier.py; short budgets get short restarts
     if iters is None:
