@@ -54,7 +54,7 @@ BUDGETS = ((None, None), (0, None), (1, None), (2, None), (5, None))  # (node_li
 VALUES = ((0, 1), (-1, 1), (-2, 3), (0.1, 0.7), (-1e-300, 1e-300))
 SCALES = (1.0, 1.0, 0.5, 1e-12, 1e12, 1e-300, 1e300)
 _QUIET = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]  # the fixtures only patch constants
-FAST = settings(max_examples=100, deadline=None, suppress_health_check=_QUIET)
+FAST = settings(max_examples=80, deadline=None, suppress_health_check=_QUIET)
 SLOW = settings(max_examples=400, deadline=None, suppress_health_check=_QUIET)
 
 
@@ -102,10 +102,11 @@ def real_oracle(W, b, tau, lin) -> int | None:
 
 
 # -- instances -----------------------------------------------------------------------------------
-# The instances come from a seed Hypothesis draws (a failure prints it; ``make_grouped_cube(seed)``
-# rebuilds the block): Hypothesis' own numbers (mostly 0 and small integers) gave instances that
-# presolve and the first search settle without any solver. Units oppose earlier units of their
-# group and biases put tau inside most units' ranges, so a group's maximum needs a proof.
+# The instances come from a seed Hypothesis draws; a falsifying example prints as the call that
+# rebuilds it (``make_grouped_cube(seed, n_max, s_max)`` or ``make_real(seed)``). Hypothesis' own
+# numbers (mostly 0 and small integers) gave instances that presolve and the first search settle
+# without any solver. Units oppose earlier units of their group and biases put tau inside most
+# units' ranges, so a group's maximum needs a proof.
 STYLES = ("opposed", "gauss", "opposed", "ints", "ties", "mixed")
 
 
@@ -157,8 +158,21 @@ def make_grouped_cube(seed: int, n_max: int = 8, s_max: int = 10):
     return MLPBlock(W, b), values, tau
 
 
+class _Seeded(tuple):
+    """An instance that prints as the call rebuilding it (Hypothesis shows it in a falsifying example)."""
+
+    def __new__(cls, call: str, inst: tuple):
+        self = super().__new__(cls, inst)
+        self.call = call
+        return self
+
+    def __repr__(self) -> str:
+        return self.call
+
+
 def grouped_cubes(n_max: int = 8, s_max: int = 10):
-    return st.integers(0, 2**32 - 1).map(lambda seed: make_grouped_cube(seed, n_max, s_max))
+    return st.integers(0, 2**32 - 1).map(
+        lambda seed: _Seeded(f"make_grouped_cube({seed}, {n_max}, {s_max})", make_grouped_cube(seed, n_max, s_max)))
 
 
 def make_real(seed: int):
@@ -201,7 +215,7 @@ def make_real(seed: int):
 
 
 def real_instances():
-    return st.integers(0, 2**32 - 1).map(make_real)
+    return st.integers(0, 2**32 - 1).map(lambda seed: _Seeded(f"make_real({seed})", make_real(seed)))
 
 
 # -- what every answer must satisfy --------------------------------------------------------------
