@@ -196,7 +196,6 @@ def test_cli_on_a_pseudo_terminal_shows_the_line(hard_model):
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
-    t0 = time.monotonic()
     proc = subprocess.run([_exe(), "maxact", str(hard_model), *HARD], stdout=subprocess.PIPE, stderr=slave,
                           env=_env(), timeout=120)
     os.close(slave)
@@ -206,7 +205,6 @@ def test_cli_on_a_pseudo_terminal_shows_the_line(hard_model):
     PTY_CAPTURE.write_bytes(captured)
     text = captured.decode()
     assert proc.returncode in (0, 3), text
-    assert time.monotonic() - t0 >= 2.0
     got = _brackets(text)
     assert len(got) >= 5, text  # a few redraws a second
     lows, ups = [lo for lo, _ in got], [up for _, up in got]
