@@ -45,6 +45,12 @@ class Goal:
         check, directly one more than ``exceed`` (one UNSAT answer then proves it)."""
         return lower + 1 if self.exceed is None else max(lower + 1, self.exceed + 1)
 
+    def floor(self, lower: int) -> int:
+        """The count an exhaustive search may prune to: nothing at or below it needs a point,
+        since a check is proved once the maximum is known to be at most ``within``. A search
+        that finds nothing above the floor proves ``max <= floor``, but attains only ``lower``."""
+        return lower if self.within is None else max(lower, self.within)
+
     def for_part(self, others_lower: int, others_upper: int) -> "Goal":
         """The goal of one part when the other parts are proved within
         ``[others_lower, others_upper]``: the whole is refuted once this part exceeds

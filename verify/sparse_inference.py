@@ -175,8 +175,7 @@ class SparseBlock:
         ``order="blas"``: matrix products (fast). ``order="units"``: the output accumulated
         unit by unit in index order, equal (``==``) to :meth:`dense_forward` with the same
         order at every float point of the region."""
-        single = np.ndim(X) == 1
-        arr, _ = self.block._inputs(X)
+        arr, single = self.block._inputs(X)
         inside = self.inside(arr)
         out = np.empty((arr.shape[0], self.block.m))
         if inside.any():
@@ -198,8 +197,7 @@ class SparseBlock:
 
     def dense_forward(self, X: Any, *, order: str = "blas") -> np.ndarray:
         """Every unit, whatever the region (the reference the sparse path is checked against)."""
-        single = np.ndim(X) == 1
-        arr, _ = self.block._inputs(X)
+        arr, single = self.block._inputs(X)
         out = self._run(arr, np.arange(self.block.s), order)
         return out[0] if single else out
 

@@ -51,7 +51,6 @@ class Record:
     rechecks: int = 0
     notes: list[str] = field(default_factory=list)
     solvers: list[str] = field(default_factory=list)
-    searched: bool = False  # a primal heuristic ran (cube and real stages)
 
     def ran(self, name: str) -> None:
         if name not in self.solvers:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Any, Callable, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -145,9 +145,3 @@ def cube_point(coords: np.ndarray, y: Any) -> dict[int, Fraction]:
     """A 0/1 assignment of the group's coordinates as exact point values."""
     return {int(j): Fraction(int(v)) for j, v in zip(coords, y)}
 
-
-def always(_: Any) -> bool:
-    return True
-
-
-Applies = Callable[[Group], bool]

@@ -256,7 +256,7 @@ class CubeBranchAndBound:
         from .base import GroupOutcome
 
         part = group.part_goal(goal)
-        floor = group.lower if part.within is None else max(group.lower, part.within)
+        floor = part.floor(group.lower)
         nodes = budget.nodes_left()
         prog = budget.progress  # live progress: the search's proved bracket between compiled chunks
         out = branch_and_bound(group.rows, group.coords, floor, budget.deadline,

@@ -250,7 +250,7 @@ class Enumeration:
         from .base import GroupOutcome, cube_point
 
         part = group.part_goal(goal)
-        floor = group.lower if part.within is None else max(group.lower, part.within)
+        floor = part.floor(group.lower)
         out = _parallel(group.rows, group.coords, part.exceed, budget.deadline, floor, group.ctx.jobs)
         if out is None:
             out = enumerate_cube(group.rows, group.coords, stop_above=part.exceed, deadline=budget.deadline,
