@@ -47,6 +47,7 @@ def cases():
             ("auto (LP branch and bound)", "trained-like cube 64x16", 3.0, lambda: single(*cube40, 3.0, "auto")),
             ("bnb (compiled cube B&B)", "dense cube 32x64", 3.0, lambda: single(*cube32, 3.0, "bnb")),
             ("enumerate", "dense cube 30x2048", 3.0, lambda: single(*cube30, 3.0, "enumerate")),
+            ("enumerate", "dense cube 30x2048", 0.5, lambda: single(*cube30, 0.5, "enumerate")),
             ("z3", "dense box 12x64", 3.0, lambda: single(*dense_box, 3.0, "z3"))]
     if SHARED.is_dir():
         from sparsecert.sparse_models.io import load_network

@@ -134,10 +134,9 @@ class _Tables:
 
 
 def _scaled(v: int, shift: int) -> float:
-    """v / 2**shift as the nearest float, for arbitrarily large ints."""
-    from fractions import Fraction
-
-    return float(Fraction(v, 1 << shift))
+    """v / 2**shift as the nearest float, for arbitrarily large ints (CPython's int / int is
+    correctly rounded, like float(Fraction(v, 2**shift)), at a tenth of the cost)."""
+    return v / (1 << shift)
 
 
 def enumerate_cube(
