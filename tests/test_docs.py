@@ -150,8 +150,8 @@ def test_the_parser_sees_what_the_code_writes():
     assert ("statement", (4, "C3")) in refs and ("step", (7, 3)) in refs and ("check", 4) in refs
     assert ("statement", (3, "B")) in refs and ("statement", (2, "A1")) in refs and ("section", 5) in refs
     doc = _document()
-    assert _missing([("statement", (6, "E9")), ("step", (7, 8)), ("section", 9)], doc) == [
-        "statement (6, 'E9')", "step (7, 8)", "section 9"]
+    assert _missing([("statement", (6, "E9")), ("step", (7, 99)), ("section", 9)], doc) == [
+        "statement (6, 'E9')", "step (7, 99)", "section 9"]
 
 
 def test_citations_name_the_document_not_the_old_file():

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import time
 
 import numpy as np
 
@@ -97,3 +98,41 @@ def max_slack_box(A: np.ndarray, rhs: np.ndarray, lo, hi) -> np.ndarray | None:
     if not v[m] > 0:
         return None
     return np.clip(v[:m], lo, hi)
+
+
+class SlackModel:
+    """An LP over the box [lo, hi] to which rows are added one at a time: is there a point
+    where every row kept holds with a positive slack? (The greedy search of
+    :mod:`verify.solvers.lp.greedy`; each test re-solves from the last basis.)
+
+    Row r reads ``a_r v - t * scale_r >= rhs_r`` with one shared t, maximised (bounded: v lies
+    in a box); a row is kept when the optimum has t > 0. ``deadline`` (monotonic seconds)
+    caps every solve. Float answers with tolerances: a hint, re-checked exactly by the caller."""
+
+    def __init__(self, lo: np.ndarray, hi: np.ndarray) -> None:
+        self.m = len(lo)
+        self.h = new_highs()
+        self.h.addVars(self.m, np.asarray(lo, float), np.asarray(hi, float))
+        self.h.addVar(-INF, INF)  # t: uncapped (a cap t <= 1 made the optimum massively degenerate:
+        self.h.changeColCost(self.m, 1.0)  # a million simplex iterations on MiniLM rows)
+        maximize(self.h)
+        self.rows = 0
+        self._idx = np.arange(self.m + 1, dtype=np.int32)
+
+    def try_row(self, a: np.ndarray, rhs: float, scale: float, deadline: float | None = None) -> bool:
+        """Add the row; keep it and return True when the rows kept still have a common positive
+        slack, else (or when the solve hits ``deadline``) remove it again and return False."""
+        self.h.addRow(float(rhs), INF, self.m + 1, self._idx, np.r_[a, -float(scale)])
+        if deadline is not None:
+            # (HiGHS compares time_limit with its run time summed over all runs of the instance)
+            self.h.setOptionValue("time_limit", self.h.getRunTime() + max(1e-3, deadline - time.monotonic()))
+        self.h.run()
+        if self.h.getModelStatus() == OPTIMAL and self.h.getSolution().col_value[self.m] > 0:
+            self.rows += 1
+            return True
+        self.h.deleteRows(1, np.array([self.rows], dtype=np.int32))
+        return False
+
+    def point(self) -> np.ndarray:
+        """The last optimum's point (meaningful after a row was kept)."""
+        return np.asarray(self.h.getSolution().col_value)[: self.m]

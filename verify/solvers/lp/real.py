@@ -12,11 +12,14 @@ from fractions import Fraction
 
 import numpy as np
 
+from sparsecert.sparse_models.errors import SoundnessError
+
 from ...backends.highs import HAVE_HIGHS, max_slack_box
 from ...backends.z3_encoding import max_slack
 from ...budget import OutOfBudget
 from ...integer_form import active_at_rational, count_active_at_float
 from .bnb import lp_ready_box
+from .reach import reach_bound
 from .relaxation import float_rows
 from .staged import staged_lp
 
@@ -55,6 +58,11 @@ class LPReal:
         rel = float_rows(rows, np.arange(group.ctx.block.n), np.asarray(b.outer_lower, float),
                          np.asarray(b.outer_upper, float), False)
         lo_f, hi_f = np.asarray(b.inner_lower, float), np.asarray(b.inner_upper, float)
+        reach = reach_bound(rel)  # the Cauchy-Schwarz bound on rows active together (cheap, often decisive)
+        if reach < group.lower:  # the lower bound is an exactly counted point: the bound is wrong
+            raise SoundnessError(f"reach bound {reach} below the {group.lower} units active at a point")
+        if reach < group.upper:
+            group = replace(group, upper=reach)
         calls = [0]
 
         def count(x) -> int:

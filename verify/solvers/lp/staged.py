@@ -1,7 +1,8 @@
 """The LP branch and bound run in short stages between primal heuristics.
 
-LP (1 s), annealing on cubes (numba), LP (1 s), HiGHS's MILP on the big-M model, then LP
-with the rest of the budget. Heuristic points are counted exactly and kept when they beat
+On cubes: LP (1 s), annealing (numba), LP (1 s), HiGHS's MILP on the big-M model, then LP
+with the rest of the budget; on real boxes the greedy active-set search (:mod:`.greedy`)
+comes first and the annealing is left out. Heuristic points are counted exactly and kept when they beat
 the group's lower bound; each LP run starts from the best count so far, so a better
 incumbent shortens its proof. Every bound claimed is the LP search's safe bound.
 """
@@ -18,6 +19,7 @@ from ...budget import Budget, OutOfBudget
 from ..base import GroupOutcome
 from ..heuristics import HAVE_ANNEAL, cube_anneal
 from .bnb import lp_branch_and_bound
+from .greedy import greedy_points
 from .milp import milp_candidates
 from .conflicts import pair_conflicts
 
@@ -25,6 +27,7 @@ LP_STAGE_SECONDS = 1.0  # the short LP runs between heuristics
 LP_STAGE_NODES = 500  # ... and their node cap under a node limit
 ANNEAL_SECONDS, ANNEAL_SHARE, ANNEAL_RESTARTS = 2.0, 0.1, 16  # deterministic runs: a fixed number of restarts
 MILP_SECONDS, MILP_SHARE, MILP_NODES = 10.0, 0.25, 500
+GREEDY_SECONDS, GREEDY_SHARE, GREEDY_RESTARTS = 2.0, 0.2, 4  # the greedy active-set search on real boxes
 
 
 @dataclass
@@ -51,7 +54,10 @@ def staged_lp(group, goal, budget: Budget, rel, integral: bool, count: Callable[
     # the LP search prunes to ``stop_above``; sound as a bound only when both sides of the check agree
     stop = part.exceed if part.exceed == part.within else None
     conflicts = pair_conflicts(rel)
-    stages = ["lp", "anneal", "lp", "milp", "lp-final"] if integral and HAVE_ANNEAL else ["lp", "milp", "lp-final"]
+    if integral:
+        stages = ["lp", "anneal", "lp", "milp", "lp-final"] if HAVE_ANNEAL else ["lp", "milp", "lp-final"]
+    else:
+        stages = ["greedy", "lp", "milp", "lp-final"] if inner is not None else ["lp", "milp", "lp-final"]
     stopped = None
     prog = budget.progress  # live progress: the group's proved bracket after every stage
     try:
@@ -63,6 +69,8 @@ def staged_lp(group, goal, budget: Budget, rel, integral: bool, count: Callable[
                 prog.step = stage
             if stage == "anneal":
                 _anneal(group, inc, rel, budget, count)
+            elif stage == "greedy":
+                _greedy(group, inc, rel, budget, count, inner)
             elif stage == "milp":
                 _milp(inc, rel, integral, budget, count, inner)
             elif _lp(inc, rel, integral, budget, count, strict, inner, stop, conflicts, final=stage == "lp-final"):
@@ -84,6 +92,18 @@ def _anneal(group, inc: _Incumbent, rel, budget: Budget, count) -> None:
     y = cube_anneal(rel.A, rel.act_lo, starts, None if det else budget.seconds(ANNEAL_SHARE, ANNEAL_SECONDS),
                     seed=group.ctx.seed, target=inc.upper, restarts=ANNEAL_RESTARTS if det else None)
     inc.accept(count(y), y)
+
+
+def _greedy(group, inc: _Incumbent, rel, budget: Budget, count, inner) -> None:
+    """The greedy active-set search, started from the rows active at the best point so far."""
+    point = inc.point if inc.point is not None else group.point
+    x0 = np.array([float(point.get(int(j), 0)) for j in group.coords])
+    first = rel.A @ x0 > rel.inact_hi  # (a float test: only the order of the search depends on it)
+    deadline = None if budget.deterministic else time.monotonic() + budget.seconds(GREEDY_SHARE, GREEDY_SECONDS)
+    for x in greedy_points(rel, inner[0], inner[1], first, deadline, GREEDY_RESTARTS, seed=group.ctx.seed):
+        inc.accept(count(x), x)
+        if inc.lower >= inc.upper:
+            return
 
 
 def _milp(inc: _Incumbent, rel, integral: bool, budget: Budget, count, inner) -> None:
