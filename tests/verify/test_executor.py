@@ -68,3 +68,31 @@ def test_split_scan_after_the_parallel_kernel_ran_in_this_process():
     split = max_active(block, Hypercube(24), jobs=2)
     assert split.optimal
     assert split.value == max_active(block, Hypercube(24)).value
+
+
+PARENT_THEN_CHILDREN = """
+import numpy as np
+from sparsecert.sparse_models import Box, random_block
+from sparsecert.verify.api import max_active
+from sparsecert.verify.batch import certify_balls
+block = random_block(40, 60, seed=1, fire_rate=0.3)
+parent = max_active(block, Box.uniform(40, -1, 1), node_limit=400)  # HiGHS runs in the parent
+assert parent.stats.backend == "highs", parent.stats
+centers = np.random.default_rng(0).uniform(-0.5, 0.5, (4, 40))
+table = certify_balls(block, centers, 0.3, node_limit=200, jobs=2)  # ... then in forked children
+serial = certify_balls(block, centers, 0.3, node_limit=200)
+assert (table.lower <= serial.upper).all() and (serial.lower <= table.upper).all()
+print("done", table.lower.tolist(), table.upper.tolist())
+"""
+
+
+def test_children_forked_after_highs_ran_in_the_parent_finish():
+    """Regression: HiGHS's task scheduler copied by fork without its threads made the children's
+    first LP wait forever (verify/backends/highs.py resets it in the child). A hang shows as the
+    subprocess timing out, far beyond the few seconds the script takes."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("highspy")
+    out = subprocess.run([sys.executable, "-c", PARENT_THEN_CHILDREN], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and "done" in out.stdout, out.stderr[-2000:]

@@ -26,6 +26,18 @@ except ImportError:  # pragma: no cover - exercised on machines without the extr
 
 _BANNER_SHOWN = False
 
+
+def _reset_scheduler_in_child() -> None:
+    """After a fork: HiGHS's global task scheduler was copied without its worker threads, and the
+    child's first solve would wait on them forever (certify_balls(jobs=2) after one LP in the
+    parent never returned). Resetting it (non-blocking: there is nothing to join) makes the
+    child start its own."""
+    highspy.Highs.resetGlobalScheduler(False)
+
+
+if HAVE_HIGHS and hasattr(os, "register_at_fork") and hasattr(highspy.Highs, "resetGlobalScheduler"):
+    os.register_at_fork(after_in_child=_reset_scheduler_in_child)
+
 # HiGHS's infinity (bounds at or beyond it are infinite) and the model statuses the callers test;
 # without highspy: inf and None (no instance can be built then, so no status is ever compared)
 INF = highspy.kHighsInf if HAVE_HIGHS else math.inf
