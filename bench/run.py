@@ -24,6 +24,7 @@ from bench.baselines import brute_numpy, cpsat_outward, highs_milp, z3_naive  # 
 from bench.deadlines import run_deadlines  # noqa: E402
 from bench.frontier import run_frontier  # noqa: E402
 from bench.sparse_inference import run_sparse_inference  # noqa: E402
+from bench.wide_balls import run_wide_balls  # noqa: E402
 
 from sparsecert.sparse_models import Box, Hypercube, planted_sparse, random_block  # noqa: E402
 from sparsecert.verify import max_active  # noqa: E402
@@ -274,12 +275,14 @@ def main() -> int:
         print(f"balls r={k}: {v}")
     print("\ncertified sparse inference (issue 18): units proved off around test inputs, sparse vs dense forward:")
     sparse = run_sparse_inference()
+    print("\nwide real domains (issue 18): MiniLM FFN balls and a 784-input ball, against presolve-only and a MILP:")
+    wide = run_wide_balls()
     deep = {} if args.quick else deep_tables(args.timeout)
     outdir = ROOT / "bench" / "results"
     outdir.mkdir(parents=True, exist_ok=True)
     path = outdir / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps({"timeout": args.timeout, "cells": rows, "frontier": frontier, "throughput": tp,
-                                "balls": balls, "deep": deep, "sparse_inference": sparse,
+                                "balls": balls, "deep": deep, "sparse_inference": sparse, "wide_balls": wide,
                                 "deadlines": deadlines}, indent=1,
                                default=str))
     print(f"\nresults written to {path}")

@@ -23,30 +23,19 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 
-from sparsecert.sparse_models import LinfBall, SparsecertError  # noqa: E402
-from sparsecert.sparse_models.transformer import load_minilm  # noqa: E402
-from sparsecert.verify.batch import certify_balls  # noqa: E402
+from sparsecert.sparse_models import SparsecertError  # noqa: E402
+from sparsecert.sparse_models.transformer import DEMO_SENTENCES, load_minilm, pick_tokens  # noqa: E402
+from sparsecert.verify.batch import certify_balls, presolve_bracket  # noqa: E402
 from sparsecert.verify.cli.common import Progress  # noqa: E402
 from sparsecert.verify.exact_eval import exact_active_mask  # noqa: E402
-from sparsecert.verify.presolve import unit_ranges  # noqa: E402
 
-SENTENCES = ("A man is playing a guitar.", "Someone plays an instrument.", "The stock market fell sharply today.")
+SENTENCES = DEMO_SENTENCES
 RADII = (1e-5, 1e-4, 1e-3)
 TOKENS_PER_LAYER = 5  # balls certified per layer and radius (the same tokens in every layer)
 TIMEOUTS = {1e-5: 2.0, 1e-4: 2.0}  # seconds per ball; small balls often settle with a little more time ...
 BALL_TIMEOUT = 0.5  # ... larger ones (tens of undecided units) never do in seconds, so they get little
 SAMPLES = 200  # random points per ball for the measured (sampled) maximum
 WIDE_RADII = (1e-2, 1e-1)  # presolve-only brackets: where the solver has no chance in seconds
-SPECIAL = ("[CLS]", "[SEP]")
-
-
-def pick_tokens(tokens: tuple[str, ...], k: int) -> np.ndarray:
-    """k rows evenly spread over the distinct word pieces (first occurrences; special tokens skipped)."""
-    seen: set[str] = set()
-    words = np.array([i for i, t in enumerate(tokens) if t not in SPECIAL and not (t in seen or seen.add(t))])
-    if k >= words.size:
-        return words
-    return words[np.unique(np.linspace(0, words.size - 1, k).round().astype(int))]
 
 
 def sampled_max(block, center: np.ndarray, radius: float, n: int, rng: np.random.Generator) -> int:
@@ -56,23 +45,6 @@ def sampled_max(block, center: np.ndarray, radius: float, n: int, rng: np.random
     inside = rng.uniform(-1.0, 1.0, size=(n - half, center.size))
     points = center + radius * np.vstack([corners, inside])
     return int(block.active_count(points).max())
-
-
-def presolve_bracket(block, center: np.ndarray, radius: float, n: int, rng: np.random.Generator) -> tuple[int, int]:
-    """Proved [lower, upper] on max-active in the ball without a solver.
-
-    upper: units not proved always-off by the exact presolve (verify.presolve.unit_ranges);
-    lower: the exact active count (rational re-check) at the best of the centre and n random
-    corners / interior points of the largest float box inside the exact ball.
-    """
-    ball = LinfBall(center, radius)
-    ranges = unit_ranges(block, ball)
-    lo, hi = ball.inner_bounds()
-    half = n // 2
-    corners = np.where(rng.random((half, center.size)) < 0.5, lo, hi)
-    inside = np.clip(rng.uniform(lo, hi, size=(n - half, center.size)), lo, hi)
-    mask, _ = exact_active_mask(block, np.vstack([center[None, :], corners, inside]))
-    return int(mask.sum(axis=1).max()), ranges.n_on + ranges.n_undecided
 
 
 def cell(r) -> str:

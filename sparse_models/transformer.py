@@ -387,3 +387,17 @@ def load_minilm(directory: "str | os.PathLike[str] | None" = None) -> MiniLM:
 
 
 __all__ = ["MiniLM", "WordPiece", "BertConfig", "FFNInputs", "LayerStates", "load_minilm", "model_dir", "PACKAGE"]
+
+
+DEMO_SENTENCES = ("A man is playing a guitar.", "Someone plays an instrument.", "The stock market fell sharply today.")
+"""The sentences of ``make demo-transformer`` and of the MiniLM balls in ``make bench``."""
+SPECIAL_TOKENS = ("[CLS]", "[SEP]")
+
+
+def pick_tokens(tokens: tuple[str, ...], k: int) -> np.ndarray:
+    """k rows evenly spread over the distinct word pieces (first occurrences; special tokens skipped)."""
+    seen: set[str] = set()
+    words = np.array([i for i, t in enumerate(tokens) if t not in SPECIAL_TOKENS and not (t in seen or seen.add(t))])
+    if k >= words.size:
+        return words
+    return words[np.unique(np.linspace(0, words.size - 1, k).round().astype(int))]

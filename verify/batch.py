@@ -23,6 +23,7 @@ from .api import max_active
 from .portfolio import Method
 from .executor import Executor, run_batch
 from .exact_eval import exact_active_mask
+from .presolve import unit_ranges
 from .results import MaxActive, Stats, Status, Witness
 
 
@@ -184,3 +185,22 @@ def certify_balls(block: MLPBlock, centers: Any, radius: float, *, within: Box |
         for p, res in zip(rest, solved):
             results[p] = res
     return BallTable(r, tuple(results), time.monotonic() - start, n_settled)  # type: ignore[arg-type]
+
+
+def presolve_bracket(block: MLPBlock, center: np.ndarray, radius: float, n: int,
+                     rng: np.random.Generator) -> tuple[int, int]:
+    """Proved [lower, upper] on max-active in the ball without a solver: the baseline that
+    the solver's brackets are measured against (``make demo-transformer``, ``make bench``).
+
+    upper: units not proved always-off by the exact presolve (verify.presolve.unit_ranges);
+    lower: the exact active count (rational re-check) at the best of the centre and n random
+    corners / interior points of the largest float box inside the exact ball.
+    """
+    ball = LinfBall(center, radius)
+    ranges = unit_ranges(block, ball)
+    lo, hi = ball.inner_bounds()
+    half = n // 2
+    corners = np.where(rng.random((half, center.size)) < 0.5, lo, hi)
+    inside = np.clip(rng.uniform(lo, hi, size=(n - half, center.size)), lo, hi)
+    mask, _ = exact_active_mask(block, np.vstack([center[None, :], corners, inside]))
+    return int(mask.sum(axis=1).max()), ranges.n_on + ranges.n_undecided

@@ -59,7 +59,9 @@ def staged_lp(group, goal, budget: Budget, rel, integral: bool, count: Callable[
     else:
         stages = ["greedy", "lp", "milp", "lp-final"] if inner is not None else ["lp", "milp", "lp-final"]
     stopped = None
-    prog = budget.progress  # live progress: the group's proved bracket after every stage
+    prog = budget.progress  # live progress: the group's proved bracket at the start and after every stage
+    if prog is not None:
+        prog.report(inc.lower, inc.upper)
     try:
         for stage in stages:
             rem = budget.remaining()
@@ -102,6 +104,8 @@ def _greedy(group, inc: _Incumbent, rel, budget: Budget, count, inner) -> None:
     deadline = None if budget.deterministic else time.monotonic() + budget.seconds(GREEDY_SHARE, GREEDY_SECONDS)
     for x in greedy_points(rel, inner[0], inner[1], first, deadline, GREEDY_RESTARTS, seed=group.ctx.seed):
         inc.accept(count(x), x)
+        if budget.progress is not None:
+            budget.progress.report(inc.lower, inc.upper)
         if inc.lower >= inc.upper:
             return
 
