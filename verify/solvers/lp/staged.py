@@ -1,8 +1,8 @@
 """The LP branch and bound run in short stages between primal heuristics.
 
 On cubes: LP (1 s), annealing (numba), LP (1 s), HiGHS's MILP on the big-M model, then LP
-with the rest of the budget; on real boxes the greedy active-set search (:mod:`.greedy`)
-comes first and the annealing is left out. Heuristic points are counted exactly and kept when they beat
+with the rest of the budget; on real boxes: LP (0.25 s), the greedy active-set search
+(:mod:`.greedy`), LP (1 s), the MILP, then LP with the rest. Heuristic points are counted exactly and kept when they beat
 the group's lower bound; each LP run starts from the best count so far, so a better
 incumbent shortens its proof. Every bound claimed is the LP search's safe bound.
 """
@@ -25,6 +25,7 @@ from .conflicts import pair_conflicts
 
 LP_STAGE_SECONDS = 1.0  # the short LP runs between heuristics
 LP_STAGE_NODES = 500  # ... and their node cap under a node limit
+LP_QUICK_SECONDS, LP_QUICK_NODES = 0.25, 100  # the first, short LP run on real boxes
 ANNEAL_SECONDS, ANNEAL_SHARE, ANNEAL_RESTARTS = 2.0, 0.1, 16  # deterministic runs: a fixed number of restarts
 MILP_SECONDS, MILP_SHARE, MILP_NODES = 10.0, 0.25, 500
 GREEDY_SECONDS, GREEDY_SHARE, GREEDY_RESTARTS = 2.0, 0.2, 4  # the greedy active-set search on real boxes
@@ -57,7 +58,8 @@ def staged_lp(group, goal, budget: Budget, rel, integral: bool, count: Callable[
     if integral:
         stages = ["lp", "anneal", "lp", "milp", "lp-final"] if HAVE_ANNEAL else ["lp", "milp", "lp-final"]
     else:
-        stages = ["greedy", "lp", "milp", "lp-final"] if inner is not None else ["lp", "milp", "lp-final"]
+        # a short LP run first settles small groups before the greedy search costs anything
+        stages = ["lp-quick", "greedy", "lp", "milp", "lp-final"] if inner is not None else ["lp", "milp", "lp-final"]
     stopped = None
     prog = budget.progress  # live progress: the group's proved bracket at the start and after every stage
     if prog is not None:
@@ -75,7 +77,8 @@ def staged_lp(group, goal, budget: Budget, rel, integral: bool, count: Callable[
                 _greedy(group, inc, rel, budget, count, inner)
             elif stage == "milp":
                 _milp(inc, rel, integral, budget, count, inner)
-            elif _lp(inc, rel, integral, budget, count, strict, inner, stop, conflicts, final=stage == "lp-final"):
+            elif _lp(inc, rel, integral, budget, count, strict, inner, stop, conflicts, final=stage == "lp-final",
+                     quick=stage == "lp-quick"):
                 break
             if prog is not None:
                 prog.report(inc.lower, inc.upper)
@@ -122,17 +125,17 @@ def _milp(inc: _Incumbent, rel, integral: bool, budget: Budget, count, inner) ->
 
 
 def _lp(inc: _Incumbent, rel, integral: bool, budget: Budget, count, strict, inner, stop, conflicts,
-        final: bool) -> bool:
+        final: bool, quick: bool = False) -> bool:
     """One LP branch-and-bound run; True when it settled the group (or the check)."""
+    seconds, cap = (LP_QUICK_SECONDS, LP_QUICK_NODES) if quick else (LP_STAGE_SECONDS, LP_STAGE_NODES)
     if budget.deterministic:
         deadline = None
     elif final:
         deadline = budget.deadline
     else:
-        deadline = time.monotonic() + (LP_STAGE_SECONDS if budget.deadline is None
-                                       else min(LP_STAGE_SECONDS, max(0.0, budget.remaining())))
+        deadline = time.monotonic() + (seconds if budget.deadline is None else min(seconds, max(0.0, budget.remaining())))
     left = budget.nodes_left()
-    nodes = None if left is None else (left if final else min(left, LP_STAGE_NODES))
+    nodes = None if left is None else (left if final else min(left, cap))
     inc.calls += 1
     prog = budget.progress  # the search reports its proved bracket on the group as it goes
     out = lp_branch_and_bound(rel, integral, inc.lower, deadline, count, strict_point=strict, inner=inner,
