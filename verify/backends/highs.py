@@ -71,6 +71,11 @@ def maximize(h) -> None:
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
 
 
+def minimize(h) -> None:
+    """Make the instance's objective a minimisation."""
+    h.changeObjectiveSense(highspy.ObjSense.kMinimize)
+
+
 def add_unit_count_columns(h, lo: np.ndarray, hi: np.ndarray, s: int) -> None:
     """Columns v in [lo, hi] (m of them), then s indicators a in [0, 1]; objective max sum_i a_i."""
     m = len(lo)

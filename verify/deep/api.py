@@ -29,10 +29,14 @@ from ..results import Interrupted, MaxActive, Stats, Status, Unknown, Verified, 
 from ..witness import nearest_inside
 from .checks import DeepDomain, InputDomain, SplitMode, as_deep_domain, check_layer, check_network, check_options
 from .exact import ExactLayers
+from ..backends.highs import HAVE_HIGHS
+from .bounds import leak_slope
+from .milp import layer_milp
 from .solve import LayerOutcome, LayerSolver, float_box, inner_box, input_bound, run_regions
 
 Z3_MAX_UNSTABLE = 12  # regions with at most this many unstable hidden relus get the exact pattern search
 Z3_SLICE_S = 2.0  # seconds the exact search gets on one region before the region is split instead
+MILP_SHARE, MILP_CAP_S = 0.2, 5.0  # the big-M MILP heuristic on layers past the first: share of the timeout, cap
 
 
 def deep_witness(network: Network, layer: int, dom: DeepDomain, u: Sequence, count: int, tau: float,
@@ -143,6 +147,21 @@ def _offer_inside(solver: LayerSolver, w, dom: DeepDomain) -> None:
     solver.offer([min(max(Fraction(p), a), b) for p, a, b in zip(point, dom.ulo, dom.uhi)])
 
 
+def _milp_primal(layers, L: int, dom: DeepDomain, solver: LayerSolver, timeout: float | None) -> None:
+    """HiGHS's big-M MILP for layer L as a primal heuristic (:mod:`.milp`), on a float box inside
+    the exact one; its point is offered to the exact search, which re-decides its count."""
+    if not HAVE_HIGHS or any(leak_slope(layer) != 0.0 for layer in layers[:L]):
+        return  # (the big-M model is written for ReLU layers)
+    inner = inner_box(dom.ulo, dom.uhi)
+    if inner is None or not (np.isfinite(inner[0]).all() and np.isfinite(inner[1]).all()):
+        return
+    lo, hi = (np.asarray(v, float) for v in inner)
+    limit = MILP_CAP_S if timeout is None else min(MILP_CAP_S, MILP_SHARE * timeout)
+    found = layer_milp(layers, L, lo, hi, limit)
+    if found["point"] is not None:
+        solver.offer([float(v) for v in np.clip(found["point"], lo, hi)])
+
+
 def _presplit(solver: LayerSolver, lo, hi, pieces: int) -> list[tuple]:
     boxes = [solver.evaluate(lo, hi, 0)]
     while len(boxes) < pieces:
@@ -169,6 +188,8 @@ def _solve(network: Network, L: int, dom: DeepDomain, tau: float, timeout: float
         except Interrupted as stop:  # its upper bound holds for the exact box; its witness may not
             solver.out.interrupted = True
             block_upper = stop.partial.upper
+    if L >= 1 and und > 0:
+        _milp_primal(layers, L, dom, solver, timeout)
     settled = block_upper is not None and solver.out.best >= block_upper
     if settled or solver.out.interrupted:
         out = solver.out  # the block core settled layer 0 and its witness lies in the exact box
