@@ -87,43 +87,49 @@ def cpsat_outward(block: MLPBlock, domain, timeout: float, bits: int = 30):
     return int(round(solver.ObjectiveValue())), True, time.monotonic() - start
 
 
-def highs_milp(block: MLPBlock, domain, timeout: float):
-    """HiGHS MILP with big-M from interval bounds; tolerance-based, so its answer is not a proof."""
+EPS = 1e-6  # "active" in the big-M baselines: z_i >= EPS
+
+
+def _big_m_block(block: MLPBlock, lo: np.ndarray, hi: np.ndarray, integral: bool, timeout: float):
+    """The big-M MILP a practitioner writes for one block over [lo, hi]: columns x (integer on a
+    cube) and a_i binary; z_i >= EPS - M_i (1 - a_i) with M_i = EPS - min z_i from interval
+    bounds; maximise sum a_i (as minimise -sum a_i). Returns the HiGHS instance, not run."""
     import highspy
 
     from sparsecert.verify.backends.highs import new_highs
 
-    start = time.monotonic()
-    lo, hi = domain.bounds() if not isinstance(domain, Hypercube) else (np.full(block.n, domain.lo), np.full(block.n, domain.hi))
     W, b = block.W1, block.b1
+    n, s = block.n, block.s
     zmin = np.maximum(W, 0) @ lo + np.minimum(W, 0) @ hi + b
     h = new_highs()
-    h.silent()
-    h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(max(0.1, timeout)))
-    inf = highspy.kHighsInf
-    n, s = block.n, block.s
-    integral = isinstance(domain, Hypercube)
-    for j in range(n):
-        h.addVar(float(lo[j]), float(hi[j]))
-    for i in range(s):
-        h.addVar(0.0, 1.0)
-    costs = np.concatenate([np.zeros(n), -np.ones(s)])
-    h.changeColsCost(n + s, np.arange(n + s, dtype=np.int32), costs)
+    h.addVars(n, np.asarray(lo, float), np.asarray(hi, float))
+    h.addVars(s, np.zeros(s), np.ones(s))
+    h.changeColsCost(n + s, np.arange(n + s, dtype=np.int32), np.concatenate([np.zeros(n), -np.ones(s)]))
     kint, kcont = highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
     types = [kint] * (n + s) if integral else [kcont] * n + [kint] * s
     h.changeColsIntegrality(n + s, np.arange(n + s, dtype=np.int32), np.array(types))
-    if integral and (domain.lo, domain.hi) != (0.0, 1.0):
-        pass  # x in {lo, hi} needs a binary substitution; only cubes {-1,1}/{0,1} are used in the grid
-    eps = 1e-6
     for i in range(s):
-        # z_i >= eps - M (1 - a_i)  with M = eps - zmin
-        M = eps - zmin[i]
+        M = EPS - zmin[i]
         idx = np.concatenate([np.flatnonzero(W[i]), [n + i]]).astype(np.int32)
         vals = np.concatenate([W[i][W[i] != 0], [-M]])
-        h.addRow(float(eps - M - b[i]), inf, len(idx), idx, vals)
-    if integral and domain.lo == -1.0:
+        h.addRow(float(EPS - M - b[i]), highspy.kHighsInf, len(idx), idx, vals)
+    return h
+
+
+def highs_milp(block: MLPBlock, domain, timeout: float):
+    """HiGHS MILP with big-M from interval bounds; tolerance-based, so its answer is not a proof."""
+    import highspy
+
+    start = time.monotonic()
+    cube = isinstance(domain, Hypercube)
+    lo, hi = (np.full(block.n, domain.lo), np.full(block.n, domain.hi)) if cube else domain.bounds()
+    h = _big_m_block(block, lo, hi, cube, timeout)
+    h.setOptionValue("threads", 1)
+    n, s = block.n, block.s
+    if cube and domain.lo == -1.0:
         # x_j in {-1, 1}: x_j = 2 t_j - 1 with t_j binary; emulate with an auxiliary binary per coordinate
+        # (only cubes {-1,1}/{0,1} are used in the grid)
         for j in range(n):
             h.addVar(0.0, 1.0)
             h.changeColIntegrality(n + s + j, highspy.HighsVarType.kInteger)
@@ -135,37 +141,19 @@ def highs_milp(block: MLPBlock, domain, timeout: float):
 
 
 def highs_milp_bracket(block: MLPBlock, domain, timeout: float) -> dict:
-    """The hand-written big-M MILP a practitioner writes for a box or ball (HiGHS,
-    default options): x in the float box inside the domain, a_i binary, z_i >= eps - M_i (1 - a_i)
-    with M_i from interval bounds, maximise sum a_i. Its incumbent is counted exactly at its
-    point (``incumbent``); its dual bound is float and tolerance-based (``dual_bound``), not a proof."""
-    import highspy
-
-    from sparsecert.verify.backends.highs import new_highs
+    """The same MILP on a box or ball (x in the float box inside the domain), run to its time
+    limit: its incumbent counted exactly at its point (``incumbent``), and its dual bound, float
+    and tolerance-based (``dual_bound``), not a proof."""
     from sparsecert.verify.exact_eval import exact_active_mask
 
     start = time.monotonic()
     lo, hi = (np.asarray(v, float) for v in domain.inner_bounds())
-    W, b = block.W1, block.b1
-    n, s = block.n, block.s
-    zmin = np.maximum(W, 0) @ lo + np.minimum(W, 0) @ hi + b
-    h = new_highs()
-    h.setOptionValue("time_limit", float(max(0.1, timeout)))
-    h.addVars(n, lo, hi)
-    h.addVars(s, np.zeros(s), np.ones(s))
-    h.changeColsCost(s, np.arange(n, n + s, dtype=np.int32), -np.ones(s))
-    h.changeColsIntegrality(s, np.arange(n, n + s, dtype=np.int32),
-                            np.array([highspy.HighsVarType.kInteger] * s))
-    eps = 1e-6
-    for i in range(s):
-        M = eps - zmin[i]
-        idx = np.r_[np.arange(n), n + i].astype(np.int32)
-        h.addRow(float(eps - M - b[i]), highspy.kHighsInf, n + 1, idx, np.r_[W[i], -M])
+    h = _big_m_block(block, lo, hi, False, timeout)
     h.run()
     info, sol = h.getInfo(), h.getSolution()
     incumbent = None
     if sol.value_valid:
-        x = np.clip(np.asarray(sol.col_value)[:n], lo, hi)
+        x = np.clip(np.asarray(sol.col_value)[: block.n], lo, hi)
         mask, _ = exact_active_mask(block, x[None, :])
         incumbent = int(mask.sum())
     dual = -info.mip_dual_bound
