@@ -24,8 +24,8 @@ def _rel(W, b, lo, hi, tau=0.0):
 @settings(max_examples=40, deadline=None)
 @given(n=st.integers(1, 5), s=st.integers(1, 7), seed=st.integers(0, 10**6),
        rate=st.sampled_from([0.05, 0.2, 0.5]), scale=st.sampled_from([1e-300, 1e-8, 1.0, 1e8, 1e300]),
-       tie=st.booleans())
-def test_never_below_the_exact_maximum(n, s, seed, rate, scale, tie):
+       tie=st.booleans(), tau=st.sampled_from([0.0, 0.25, -0.25]))
+def test_never_below_the_exact_maximum(n, s, seed, rate, scale, tie, tau):
     block = random_block(n, s, seed=seed, fire_rate=rate)
     W, b = block.W1 * scale, block.b1 * scale
     rng = np.random.default_rng(seed)
@@ -35,9 +35,10 @@ def test_never_below_the_exact_maximum(n, s, seed, rate, scale, tie):
         W[0] = np.where(W[0] == 0, 1.0, W[0])
         b[0] = -(np.where(W[0] > 0, W[0] * hi, W[0] * lo)).sum()
         b[0] = b[0] if np.isfinite(b[0]) else 0.0
-    res = max_active(MLPBlock(W, b), Box(lo, hi), method="smt", timeout=60)
+    tau = tau * scale if np.isfinite(tau * scale) else 0.0  # a threshold on the weights' scale
+    res = max_active(MLPBlock(W, b), Box(lo, hi), method="smt", timeout=60, tau=tau)
     assert res.optimal
-    assert reach_bound(_rel(W, b, lo, hi)) >= res.lower
+    assert reach_bound(_rel(W, b, lo, hi, tau)) >= res.lower
 
 
 def test_decides_where_units_cannot_share_the_reach():
