@@ -34,12 +34,8 @@ def deep_milp_layer(network, domain, layer: int, timeout: float) -> dict:
     xu = np.array([round_up(q) for q in dd.uhi])
     out = layer_milp(network.layers, layer, xl, xu, timeout)
     incumbent = None
-    if out["point"] is not None:
-        h = out["point"]
-        for j in range(layer + 1):
-            pre = network.layers[j].W @ h + network.layers[j].b
-            h = np.maximum(pre, 0.0)
-        incumbent = int((pre > 0).sum())
+    if out["point"] is not None:  # the point is in normalised coordinates already
+        incumbent = int((network.pre_activations(out["point"], normalize=False)[layer] > 0).sum())
     dual = out["dual_bound"]
     return {"incumbent": incumbent, "dual_bound": None if dual is None else round(dual, 2), "status": out["status"],
             "seconds": round(time.monotonic() - start, 3), "tighten_s": round(out["tighten_s"], 3)}

@@ -18,14 +18,6 @@ from .nets import oracle_layers, random_network
 pytestmark = pytest.mark.skipif(not HAVE_HIGHS, reason="the MILP runs on HiGHS")
 
 
-def _forward_counts(net, L, X):
-    h = X
-    for layer in net.layers[: L + 1]:
-        z = h @ layer.W.T + layer.b
-        h = np.maximum(z, 0.0)
-    return z
-
-
 @pytest.mark.parametrize("seed", range(8))
 def test_bounds_and_points_on_small_networks(seed):
     net = random_network(seed)
@@ -33,17 +25,14 @@ def test_bounds_and_points_on_small_networks(seed):
     lo, hi = -np.ones(n), np.ones(n)
     lower, upper = tightened_bounds(net.layers, lo, hi, L + 1, None)
     X = np.random.default_rng(seed).uniform(lo, hi, size=(4000, n))
-    h = X
-    for j in range(L + 1):  # the tightened (float) bounds hold on samples, up to the LP tolerance
-        z = h @ net.layers[j].W.T + net.layers[j].b
-        assert np.all(z >= lower[j] - 1e-6) and np.all(z <= upper[j] + 1e-6), j
-        h = np.maximum(z, 0.0)
+    for j, z in enumerate(net.pre_activations(X, normalize=False)[: L + 1]):  # the tightened (float)
+        assert np.all(z >= lower[j] - 1e-6) and np.all(z <= upper[j] + 1e-6), j  # bounds hold, up to LP tolerance
     out = layer_milp(net.layers, L, lo, hi, None, node_limit=200)
     exact = oracle_max_active(oracle_layers(net, L), L, lo, hi)
     if out["point"] is not None:
         x = out["point"]
         assert np.all(lo <= x) and np.all(x <= hi)
-        assert int((_forward_counts(net, L, x[None, :]) > 0).sum()) <= exact
+        assert int((net.pre_activations(x, normalize=False)[L] > 0).sum()) <= exact
     res = max_active(net, L, _box(n), timeout=3)  # with the heuristic inside: still sound
     assert res.lower <= exact <= res.upper
 
@@ -68,4 +57,4 @@ def test_mnist_layer_2_is_found_and_proved():
     hi = np.array([round_up(q) for q in dd.uhi])
     out = layer_milp(net.layers, 2, lo, hi, None, node_limit=2000)  # deterministic: a node budget
     assert out["point"] is not None
-    assert int((_forward_counts(net, 2, out["point"][None, :]) > 0).sum()) == 10
+    assert int((net.pre_activations(out["point"], normalize=False)[2] > 0).sum()) == 10

@@ -21,24 +21,17 @@ from ...backends.highs import HAVE_HIGHS, SlackModel
 from .relaxation import FloatRows
 
 
-def _needs(rel: FloatRows, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Per row, the share of its reach over [lo, hi] that the lift from the centre needs."""
-    m, h = lo / 2 + hi / 2, (hi - lo) / 2
-    reach = np.abs(rel.A) @ h
-    return (rel.inact_hi - rel.A @ m) / np.maximum(reach, 1e-300)
-
-
-def greedy_point(rel: FloatRows, lo: np.ndarray, hi: np.ndarray, order: np.ndarray,
+def greedy_point(rel: FloatRows, lo: np.ndarray, hi: np.ndarray, order: np.ndarray, reach: np.ndarray,
                  deadline: float | None = None) -> np.ndarray | None:
     """A float point of [lo, hi] where the rows kept, tried in ``order``, are active (None: not
-    even one row kept). Stops at ``deadline`` with the point of the rows kept so far."""
+    even one row kept); ``reach`` (each row's reach over the box) scales the rows' slack. Stops
+    at ``deadline`` with the point of the rows kept so far."""
     model = SlackModel(lo, hi)
-    scale = np.maximum(np.abs(rel.A) @ ((hi - lo) / 2), 1e-300)
     point = None
     for r in order:
         if deadline is not None and time.monotonic() > deadline:
             break
-        if model.try_row(rel.A[r], rel.inact_hi[r], scale[r], deadline):
+        if model.try_row(rel.A[r], rel.inact_hi[r], reach[r], deadline):
             point = np.clip(model.point(), lo, hi)
     return point
 
@@ -51,7 +44,8 @@ def greedy_points(rel: FloatRows, lo, hi, first: np.ndarray | None = None, deadl
     if not HAVE_HIGHS or len(rel.A) == 0:
         return
     lo, hi = np.asarray(lo, float), np.asarray(hi, float)
-    need = _needs(rel, lo, hi)
+    reach = np.maximum(np.abs(rel.A) @ ((hi - lo) / 2), 1e-300)  # each row's reach over the box
+    need = (rel.inact_hi - rel.A @ (lo / 2 + hi / 2)) / reach  # the share of it the lift from the centre needs
     orders = [np.argsort(need, kind="stable")]
     if first is not None and first.any():
         orders.append(np.argsort(np.where(first, -np.inf, need), kind="stable"))
@@ -68,6 +62,6 @@ def greedy_points(rel: FloatRows, lo, hi, first: np.ndarray | None = None, deadl
         else:
             return
         done += 1
-        point = greedy_point(rel, lo, hi, order, deadline)
+        point = greedy_point(rel, lo, hi, order, reach, deadline)
         if point is not None:
             yield point
