@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 from bench.baselines import brute_numpy, cpsat_outward, highs_milp, z3_naive  # noqa: E402
 from bench.deadlines import run_deadlines  # noqa: E402
+from bench.deep_table import run as run_deep_table  # noqa: E402
 from bench.frontier import run_frontier  # noqa: E402
 from bench.sparse_inference import run_sparse_inference  # noqa: E402
 from bench.wide_balls import run_wide_balls  # noqa: E402
@@ -207,57 +208,13 @@ def balls_throughput():
     return out
 
 
-def deep_tables(timeout: float):
-    """Per-layer max-active tables of the third-party networks in ../shared/models (``timeout`` per layer)."""
-    from sparsecert.sparse_models.io import load_network
-    from sparsecert.verify.deep import max_active_all_layers, nnet_box, read_vnnlib
-
-    shared = ROOT.parent / "shared" / "models"
-    if not shared.is_dir():
-        print("\ndeep tables: ../shared/models is not beside the project, skipped")
-        return {}
-    acas = load_network(shared / "acasxu" / "ACASXU_experimental_v2a_1_1.nnet")
-    mnist = load_network(shared / "mnist" / "mnist10x10.nnet")
-    cases = {"ACAS Xu 1_1, property 1 region": (acas, read_vnnlib(shared / "acasxu" / "acasxu_prop1.vnnlib", acas.n,
-                                                                   space="normalized")),
-             "ACAS Xu 1_1, whole input box": (acas, nnet_box(acas)),
-             "MNIST 10x10 (.nnet), whole input box": (mnist, nnet_box(mnist))}
-    out = {}
-    for name, (net, dom) in cases.items():
-        table = max_active_all_layers(net, dom, timeout=timeout, seed=1)
-        print(f"\n{name} ({timeout:g} s per layer, {table.time_s:.1f} s in all):\n" + table.format(), flush=True)
-        out[name] = table.as_dict()
-        out[name]["highs_milp"] = _deep_milp_rows(net, dom, table, timeout)
-    return out
-
-
-def _deep_milp_rows(net, dom, table, timeout: float) -> list[dict]:
-    """The hand-written big-M MILP (bench/deep_milp.py) per layer beside sparsecert's answer:
-    a float-checked incumbent above a proved upper bound is a contradiction (flagged), one above
-    sparsecert's proved lower bound a cell the peer wins."""
-    from bench.deep_milp import deep_milp_layer
-
-    rows = []
-    print(f"  hand-written HiGHS big-M MILP, {timeout:g} s per layer (float; incumbent float64-checked):")
-    for i, r in enumerate(table.results):
-        m = deep_milp_layer(net, dom, i, timeout)
-        inc = m["incumbent"]
-        flag = "  CONTRADICTS the proved upper bound" if inc is not None and inc > r.upper else \
-            "  MILP's point beats sparsecert's lower bound" if inc is not None and inc > r.lower else ""
-        ours = f"{r.lower}" if r.optimal else f"[{r.lower}, {r.upper}]"
-        print(f"  layer {i}: sparsecert {ours} in {r.stats.time_s:.2f} s; MILP {m['status']}, incumbent {inc}, "
-              f"~bound {m['dual_bound']}, {m['seconds']:.2f} s (bounds {m['tighten_s']:.2f} s){flag}", flush=True)
-        rows.append({"layer": i, **m, "contradiction": bool(flag.startswith("  CONTRA")),
-                     "milp_wins_primal": bool(flag.startswith("  MILP"))})
-    return rows
-
-
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--timeout", type=float, default=10.0)
     ap.add_argument("--full", action="store_true")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--frontier-timeout", type=float, default=60.0)
+    ap.add_argument("--deep-timeout", type=float, default=10.0, help="seconds per layer in the deep table (issue 19)")
     args = ap.parse_args()
     rows, skip = [], {}
     names = list(BASELINES) + ["sparsecert"]
@@ -299,7 +256,8 @@ def main() -> int:
     sparse = run_sparse_inference()
     print("\nwide real domains (issue 18): MiniLM FFN balls and a 784-input ball, against presolve-only and a MILP:")
     wide = run_wide_balls()
-    deep = {} if args.quick else deep_tables(args.timeout)
+    print("\ndeep networks (issue 19): per-layer max-active against the hand-written big-M MILP, same run:")
+    deep = {} if args.quick else run_deep_table(args.deep_timeout)
     outdir = ROOT / "bench" / "results"
     outdir.mkdir(parents=True, exist_ok=True)
     path = outdir / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
@@ -308,7 +266,8 @@ def main() -> int:
                                 "deadlines": deadlines}, indent=1,
                                default=str))
     print(f"\nresults written to {path}")
-    return 1 if dis else 0
+    contradictions = sum(r["contradiction"] for rows in deep.values() for r in rows)
+    return 1 if dis or contradictions else 0
 
 
 if __name__ == "__main__":

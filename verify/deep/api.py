@@ -32,11 +32,16 @@ from .exact import ExactLayers
 from ..backends.highs import HAVE_HIGHS
 from .bounds import leak_slope
 from .milp import layer_milp
+from .phase_bnb import PhaseSearch
+from .bounds import network_bounds
 from .solve import LayerOutcome, LayerSolver, float_box, inner_box, input_bound, run_regions
 
 Z3_MAX_UNSTABLE = 12  # regions with at most this many unstable hidden relus get the exact pattern search
 Z3_SLICE_S = 2.0  # seconds the exact search gets on one region before the region is split instead
 MILP_SHARE, MILP_CAP_S = 0.2, 5.0  # the big-M MILP heuristic on layers past the first: share of the timeout, cap
+PHASE_FIRST_SHARE = 0.3  # the phase branch and bound's first run (before the MILP heuristic): share of the timeout
+PHASE_SHARE = {True: 0.5, False: 0.85}  # its share of what is left after the heuristic, by "low-dimensional input"
+LOW_DIM_INPUTS = 8  # inputs up to this count: the region search (input splitting) keeps a larger share
 
 
 def deep_witness(network: Network, layer: int, dom: DeepDomain, u: Sequence, count: int, tau: float,
@@ -162,6 +167,61 @@ def _milp_primal(layers, L: int, dom: DeepDomain, solver: LayerSolver, timeout: 
         solver.offer([float(v) for v in np.clip(found["point"], lo, hi)])
 
 
+def _phase_search(layers, L: int, dom: DeepDomain, solver: LayerSolver, tau: float) -> PhaseSearch | None:
+    """The phase branch and bound for layer L (:mod:`.phase_bnb`) over the float box enclosing the exact
+    one, on the original weights when their bounds sit well inside HiGHS's range (the LPs are best
+    conditioned there), else on the exactly rescaled copy; None when neither fits or a layer is not ReLU."""
+    if not HAVE_HIGHS:
+        return None
+    fl, fh = float_box(dom.ulo, dom.uhi)
+    if not (np.isfinite(fl).all() and np.isfinite(fh).all()):
+        return None
+    inner = inner_box(dom.ulo, dom.uhi)
+    candidates = ((solver.layers, tau), (solver.slayers, solver.stau))
+    for net_layers, threshold in candidates:
+        with np.errstate(over="ignore", invalid="ignore"):
+            bounds = network_bounds(net_layers[: L + 1], fl, fh)
+        if PhaseSearch.supports(net_layers, L, fl, fh, bounds):
+            return PhaseSearch(net_layers, L, threshold, fl, fh, bounds, inner, solver.offer, solver.out.best, None)
+    return None
+
+
+def _run_phase(search: PhaseSearch, solver: LayerSolver, share: float | None, floor: int,
+               stop_above: int | None):
+    """Run (or resume) the phase search for ``share`` of the time left (None: to the end)."""
+    rem = solver.remaining()
+    deadline = None if rem is None or share is None else time.monotonic() + share * max(rem, 0.0)
+    search.best = max(search.best, solver.out.best)
+    try:
+        return search.run(target=floor, stop_above=stop_above, deadline=deadline)
+    except KeyboardInterrupt:  # the open tree's bound still covers the box (the node in hand went back)
+        solver.out.interrupted = True
+        return search.outcome(floor, stop_above)
+
+
+def _phase_stage(layers, L: int, dom: DeepDomain, solver: LayerSolver, tau: float, timeout: float | None,
+                 floor: int, stop_above: int | None):
+    """The phase branch and bound, then (if it has not settled the layer) the MILP heuristic and the
+    same tree resumed: (its last outcome or None, whether it settled the layer)."""
+    def settled(o) -> bool:
+        return o.complete or solver.out.best >= o.upper or (stop_above is not None and solver.out.best > stop_above)
+
+    phase = _phase_search(layers, L, dom, solver, tau)
+    phase_out = None
+    if phase is not None:  # a first run: easy layers are closed here, before any heuristic
+        phase_out = _run_phase(phase, solver, None if timeout is None else PHASE_FIRST_SHARE, floor, stop_above)
+        if settled(phase_out):
+            return phase_out, True
+    if solver.out.interrupted:
+        return phase_out, False
+    _milp_primal(layers, L, dom, solver, timeout)
+    if phase is None:
+        return None, False
+    low_dim = len(dom.ulo) <= LOW_DIM_INPUTS
+    phase_out = _run_phase(phase, solver, None if timeout is None else PHASE_SHARE[low_dim], floor, stop_above)
+    return phase_out, settled(phase_out)
+
+
 def _presplit(solver: LayerSolver, lo, hi, pieces: int) -> list[tuple]:
     boxes = [solver.evaluate(lo, hi, 0)]
     while len(boxes) < pieces:
@@ -188,10 +248,16 @@ def _solve(network: Network, L: int, dom: DeepDomain, tau: float, timeout: float
         except Interrupted as stop:  # its upper bound holds for the exact box; its witness may not
             solver.out.interrupted = True
             block_upper = stop.partial.upper
-    if L >= 1 and und > 0:
-        _milp_primal(layers, L, dom, solver, timeout)
+    phase_out, phase_done = _phase_stage(layers, L, dom, solver, tau, timeout, floor, stop_above) \
+        if L >= 1 and und > 0 else (None, False)
+    if phase_out is not None and solver.out.interrupted and not phase_done:
+        block_upper = phase_out.upper  # Ctrl-C in the phase search: its bound and the exact points so far
     settled = block_upper is not None and solver.out.best >= block_upper
-    if settled or solver.out.interrupted:
+    if phase_done:
+        out = solver.out
+        out.upper = max(out.best, phase_out.upper)
+        out.notes.append(f"phase branch and bound: {phase_out.nodes} LP nodes, {phase_out.tightened} bounds tightened")
+    elif settled or solver.out.interrupted:
         out = solver.out  # the block core settled layer 0 and its witness lies in the exact box
         if settled:
             out.notes.append("layer 0 settled by the single-block core")
@@ -221,6 +287,9 @@ def _solve(network: Network, L: int, dom: DeepDomain, tau: float, timeout: float
                 out.timed_out |= o.timed_out
             out.upper = max([out.best, root.upper if not outs else -1] + [o.upper for o in outs])
             out.notes.append(f"{len(boxes)} regions over {jobs} processes")
+    if phase_out is not None and not phase_done:  # both bounds are proved for the whole box: keep the smaller
+        out.upper = max(out.best, min(out.upper, phase_out.upper))
+        out.notes.append(f"phase branch and bound: {phase_out.nodes} LP nodes, upper bound {phase_out.upper}")
     if block_upper is not None:
         # both bounds are proved for the whole box: keep the smaller (the search's frontier bound
         # counts even when it timed out before popping a region)
@@ -232,13 +301,14 @@ def _solve(network: Network, L: int, dom: DeepDomain, tau: float, timeout: float
             out.best = min(out.best, witness.count)
         if witness.count < out.best:
             raise SoundnessError(f"layer {L}: witness has {witness.count} active units, {out.best} claimed")
-    method = "presolve" if und == 0 else ("split+z3" if out.regions > 1 else ("z3" if out.solver_calls else "relaxation"))
+    method = "presolve" if und == 0 else ("phase-lp" if phase_done else "split+z3" if out.regions > 1 else
+                                          ("z3" if out.solver_calls else "relaxation"))
     notes = list(dom.notes) + out.notes + [f"regions {out.regions}, max split depth {out.max_depth}"]
     if out.timed_out:
         notes.append("timeout")
     if out.interrupted:
         notes.append("interrupted")
-    stats = Stats(time.monotonic() - start, "z3", method, int(layers[L].W.shape[0]), off, on, und,
+    stats = Stats(time.monotonic() - start, "highs" if phase_done else "z3", method, int(layers[L].W.shape[0]), off, on, und,
                   out.solver_calls, out.rechecks, tuple(notes))
     return out, stats, witness
 

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from sparsecert.verify.deep import InputBox, check_sparsity, max_active, max_active_all_layers
+from sparsecert.verify.deep.phase_bnb import PhaseSearch
 from sparsecert.verify.deep.solve import LayerSolver
 from sparsecert.verify.results import Interrupted, MaxActive, Unknown
 
@@ -19,6 +20,7 @@ def _interrupt_searches(monkeypatch):
     def boom(self, *args, **kwargs):
         raise KeyboardInterrupt
     monkeypatch.setattr(LayerSolver, "z3_region", boom)
+    monkeypatch.setattr(PhaseSearch, "_solve", boom)  # the phase branch and bound's node LP
 
 
 @pytest.mark.parametrize("seed", [200, 203, 205])
