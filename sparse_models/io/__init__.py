@@ -20,8 +20,8 @@ from .native import FORMAT, load_npz, save_npz
 from .sklearn_io import from_sklearn
 from .torch_io import from_torch
 
-__all__ = ["FORMAT", "load", "load_network", "load_npz", "save_npz", "save_model", "save_onnx", "save_safetensors",
-           "SAVE_SUFFIXES", "from_torch", "from_sklearn"]
+__all__ = ["FORMAT", "load", "load_network", "load_npz", "save_npz", "save_model", "save_nnet", "save_onnx",
+           "save_safetensors", "SAVE_SUFFIXES", "from_torch", "from_sklearn"]
 
 _READERS = {
     ".npz": ("native", "load_npz_network"),
@@ -153,6 +153,13 @@ def load(path: "str | os.PathLike[str]", layer: int | None = None, *,
         layer = 0
     block = net.layer_block(layer)
     return block.replace(name=f"{path.stem}" + (f"[layer {layer}]" if net.hidden_layers > 1 else ""))
+
+
+def save_nnet(network, path: "str | os.PathLike[str]") -> Path:
+    """Write a deep ReLU network as ``.nnet`` (see :func:`sparse_models.io.nnet.save_nnet`)."""
+    from .nnet import save_nnet as _save
+
+    return _save(network, path)
 
 
 def save_onnx(block, path: "str | os.PathLike[str]") -> Path:

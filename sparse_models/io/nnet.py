@@ -128,3 +128,74 @@ def load_nnet_network(path: "str | os.PathLike[str]") -> Network:
         norm = InputNormalization(lower, upper, means[:n_in], ranges[:n_in])
         return Network(layers, normalization=norm, output_mean=means[n_in], output_range=ranges[n_in],
                        name=path.stem)
+
+
+def _row(values) -> str:
+    return ",".join(repr(float(v)) for v in values) + ","
+
+
+def save_nnet(network: Network, path: "str | os.PathLike[str]") -> Path:
+    """Write a ReLU network as ``.nnet`` text; :func:`load_nnet_network` reads back the same float64 values.
+
+    Every number is written as the shortest decimal that reads back to the same float64, so the
+    file holds the weights exactly. A network without input normalisation gets the identity header
+    (minimums and maximums at the float64 extremes, means 0, ranges 1). Hidden layers must be ReLU,
+    the last layer affine, with no output activation or skip term: what the format can hold.
+
+    Parameters
+    ----------
+    network : Network
+        The network to write.
+    path : str or os.PathLike
+        The file to write (its directory must exist).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    InvalidArgument
+        A network the format cannot hold, or a missing directory.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from sparsecert.sparse_models import Dense, Network
+    >>> from sparsecert.sparse_models.io.nnet import load_nnet_network, save_nnet
+    >>> net = Network([Dense([[1.0, -2.0]], [0.5], "relu"), Dense([[3.0]], [0.1])])
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     back = load_nnet_network(save_nnet(net, pathlib.Path(d) / "tiny.nnet"))
+    >>> back.layers[0].W.tolist(), back.layers[1].b.tolist()
+    ([[1.0, -2.0]], [0.1])
+    """
+    from ..errors import InvalidArgument
+
+    p = Path(path)
+    if not p.parent.exists():
+        raise InvalidArgument(f"the directory of the output file {str(path)!r} does not exist")
+    layers = network.layers
+    if layers[-1].activation is not None:
+        raise InvalidArgument(".nnet ends in an affine output layer; this network's last layer has an activation")
+    bad = [i for i, layer in enumerate(layers[:-1]) if layer.activation.name != "relu"]
+    if bad:
+        raise InvalidArgument(f".nnet hidden layers are ReLU; layer {bad[0]} is {layers[bad[0]].activation.name}")
+    if network.output_activation is not None or network.skip is not None:
+        raise InvalidArgument(".nnet holds neither an output activation nor a skip term; write .npz for those")
+    n, m = network.n, int(layers[-1].W.shape[0])
+    sizes = [n] + [int(layer.W.shape[0]) for layer in layers]
+    norm = network.normalization
+    big = np.finfo(np.float64).max
+    lower = norm.lower if norm is not None else np.full(n, -big)
+    upper = norm.upper if norm is not None else np.full(n, big)
+    mean = norm.mean if norm is not None else np.zeros(n)
+    rng = norm.range if norm is not None else np.ones(n)
+    lines = [f"// {network.name or 'network'}, written by sparsecert", f"{len(layers)},{n},{m},{max(sizes)},",
+             ",".join(str(s) for s in sizes) + ",", "0,", _row(lower), _row(upper),
+             _row([*mean, network.output_mean]), _row([*rng, network.output_range])]
+    for layer in layers:
+        lines.extend(_row(w) for w in layer.W)
+        lines.extend(_row([b]) for b in layer.b)
+    p.write_text("\n".join(lines) + "\n")
+    return p

@@ -139,18 +139,25 @@ def run_equiv(args) -> int:
 # -- prune ----------------------------------------------------------------------------------------
 
 def register_prune(sub) -> None:
-    p = sub.add_parser("prune", help="drop units never active on the domain (proved equivalent) and write the result")
+    p = sub.add_parser("prune", help="drop units never active on the domain (proved equivalent) and write the result;"
+                                     " a deep network is pruned in every hidden layer and written as .nnet")
     add_model_argument(p)
     p.add_argument("--domain", required=True, help=DOMAIN_HELP)
     p.add_argument("-o", "--output", required=True,
                    help="pruned model file: .npz, .onnx or .safetensors (by suffix); it holds the kept units and the"
-                        " affine skip term of the folded ones exactly")
+                        " affine skip term of the folded ones exactly (a deep network: .nnet)")
     _timeout(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run_prune)
 
 
 def run_prune(args) -> int:
+    from .deep_cmds import deep_prune_network, run_deep_prune
+
+    _positive_timeout(args)
+    net = deep_prune_network(args)
+    if net is not None:  # a deep network: every hidden layer pruned, written as .nnet
+        return run_deep_prune(args, net)
     block = load_model(args)
     _positive_timeout(args)
     out = _model_out(args.output, block)

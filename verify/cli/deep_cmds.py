@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from sparsecert.sparse_models import Box
-from sparsecert.sparse_models.errors import DomainError, InvalidArgument
+from sparsecert.sparse_models.errors import DomainError, InvalidArgument, SparsecertError
 from sparsecert.sparse_models.network import Network
 
 from ..deep.api import check_sparsity, max_active
@@ -154,3 +154,52 @@ def _verify_lines(args, L: int, width: int, r, entries: list, lines: list) -> No
     elif isinstance(r, Verified):
         lines.append(f"layer {L}: VERIFIED: at most {args.k} of {width} units active"
                      f" (proved bound {r.upper})")
+
+
+def deep_prune_network(args) -> Network | None:
+    """The model as a whole network when it has more than one hidden layer (then ``sparsecert prune``
+    prunes every layer), else None (the single-block path)."""
+    if getattr(args, "layer", None) is not None:
+        return None
+    try:
+        net = load_network_model(args)
+    except SparsecertError:  # not a network file the deep path reads: the block path reports it
+        return None
+    return net if net.hidden_layers > 1 else None
+
+
+def run_deep_prune(args, net: Network) -> int:
+    """``sparsecert prune`` on a deep ReLU network: every hidden unit proved never active on the input
+    box removed, the smaller network written as ``.nnet`` (read back and compared before reporting)."""
+    from sparsecert.sparse_models.io.nnet import load_nnet_network, save_nnet
+
+    from ..deep.prune import prune_network
+    from .common import print_json
+    from .exit_codes import exit_code
+
+    out = Path(args.output)
+    if out.suffix.lower() != ".nnet":
+        raise InvalidArgument(f"a pruned deep network is written as .nnet; got {args.output!r}")
+    if not out.parent.exists():
+        raise InvalidArgument(f"the directory of the output file {args.output!r} does not exist")
+    dom = deep_domain(args.domain, net)
+    res = prune_network(net, dom, timeout=args.timeout)
+    save_nnet(res.network, out)
+    back = load_nnet_network(out)
+    if any(not (np.array_equal(a.W, b.W) and np.array_equal(a.b, b.b)) for a, b in zip(back.layers, res.network.layers)):
+        raise InvalidArgument(f"{out}: the written file does not read back to the pruned weights")  # never expected
+    if args.json:
+        print_json({**res.as_dict(), "model": args.model, "domain": args.domain, "output": str(out)})
+    else:
+        print(f"{res.units_before} hidden units -> {res.units_before - res.units_removed} kept"
+              f" ({res.units_removed} never active removed, {100 * res.share_removed:.1f}%); widths"
+              f" {list(net.widths)} -> {list(res.network.widths)}")
+        print(f"  wrote {out}; equal to the original on {args.domain}: every removed unit's pre-activation is"
+              f" proved <= 0 there ({res.bounds})")
+        always = sum(len(a) for a in res.always_active)
+        if always:
+            print(f"  {always} kept units are always active on the domain (affine there; kept: folding them needs"
+                  " skip connections)")
+        for note in res.notes:
+            print(f"  note: {note}")
+    return exit_code(res.status)
