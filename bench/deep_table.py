@@ -44,7 +44,8 @@ def instances(only: str | None = None) -> dict:
     for name in ("1_1", "2_1", "3_3"):
         net = load_network(SHARED / "acasxu" / f"ACASXU_experimental_v2a_{name}.nnet")
         out[f"ACAS Xu {name}, full nnet-box"] = (net, nnet_box(net))
-    return {k: v for k, v in out.items() if only is None or only.lower() in k.lower()}
+    wanted = None if only is None else [w.strip().lower() for w in only.split(",") if w.strip()]
+    return {k: v for k, v in out.items() if wanted is None or any(w in k.lower() for w in wanted)}
 
 
 def sampled_max(net, domain, samples: int, seed: int = 0) -> list[int]:
@@ -71,7 +72,7 @@ def sampled_max(net, domain, samples: int, seed: int = 0) -> list[int]:
     return best
 
 
-def instance_rows(name: str, net, domain, timeout: float, samples: int) -> list[dict]:
+def instance_rows(name: str, net, domain, timeout: float, samples: int, layers: list[int] | None = None) -> list[dict]:
     """One instance: a row per hidden layer (sparsecert, MILP, samples, ratio, contradiction)."""
     from sparsecert.verify.deep import max_active
 
@@ -84,7 +85,7 @@ def instance_rows(name: str, net, domain, timeout: float, samples: int) -> list[
           f" {samples:.0e} samples in {sample_s:.1f} s", flush=True)
     print(f"  {'layer':>5} {'sparsecert':>12} {'s':>7}   {'MILP':>18} {'s':>7} {'ratio':>6} {'sampled':>8}")
     rows = []
-    for L in range(net.hidden_layers):
+    for L in range(net.hidden_layers) if layers is None else [v for v in layers if v < net.hidden_layers]:
         res = max_active(net, L, domain, timeout=timeout, seed=1)
         milp = deep_milp_layer(net, domain, L, timeout)
         inc = milp["incumbent"]
@@ -112,15 +113,17 @@ def warm_up() -> None:
 
     from bench.deep_milp import deep_milp_layer
 
-    net = Network([Dense([[1.0, 1.0], [1.0, -1.0], [-1.0, -1.0]], [0.0, 0.0, -1.0], "relu"),
-                   Dense([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]], [0.0, -0.5], "relu"), Dense([[1.0, 1.0]], [0.0])])
-    box = Box.uniform(2, -1.0, 1.0)
+    rng = np.random.default_rng(0)  # 5 inputs, two ReLU layers of 20: the block core's LP path, the phase tree
+    net = Network([Dense(rng.normal(size=(20, 5)), rng.normal(size=20), "relu"),
+                   Dense(rng.normal(size=(20, 20)), rng.normal(size=20), "relu"), Dense(rng.normal(size=(1, 20)), [0.0])])
+    box = Box.uniform(5, -1.0, 1.0)
     for layer in (0, 1):
         max_active(net, layer, box, timeout=5)
         deep_milp_layer(net, box, layer, 5.0)
 
 
-def run(timeout: float = 10.0, only: str | None = None, samples: int = 1_000_000) -> dict:
+def run(timeout: float = 10.0, only: str | None = None, samples: int = 1_000_000,
+        layers: list[int] | None = None) -> dict:
     """Every instance's rows and a summary line per instance (proved layers, slower than 1.2x the MILP)."""
     if not SHARED.is_dir():
         print("deep table: ../shared/models is not beside the project, skipped")
@@ -128,7 +131,7 @@ def run(timeout: float = 10.0, only: str | None = None, samples: int = 1_000_000
     warm_up()
     out = {}
     for name, (net, dom) in instances(only).items():
-        rows = instance_rows(name, net, dom, timeout, samples)
+        rows = instance_rows(name, net, dom, timeout, samples, layers)
         proved = sum(r["optimal"] for r in rows)
         milp_proved = sum(r["milp"]["status"] == "kOptimal" for r in rows)
         slow = [r["layer"] for r in rows if r["ratio"] is not None and r["ratio"] > 1.2 and r["seconds"] >= 1.0]
@@ -141,10 +144,12 @@ def run(timeout: float = 10.0, only: str | None = None, samples: int = 1_000_000
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--timeout", type=float, default=10.0, help="seconds per layer, for each side")
-    ap.add_argument("--only", default=None, help="instances whose name contains this")
+    ap.add_argument("--only", default=None, help="instances whose name contains one of these (comma-separated)")
     ap.add_argument("--samples", type=int, default=1_000_000)
+    ap.add_argument("--layers", default=None, help="only these hidden layers (comma-separated)")
     args = ap.parse_args()
-    out = run(args.timeout, args.only, args.samples)
+    layers = None if args.layers is None else [int(v) for v in args.layers.split(",")]
+    out = run(args.timeout, args.only, args.samples, layers)
     return 1 if any(r["contradiction"] for rows in out.values() for r in rows) else 0
 
 

@@ -20,11 +20,22 @@ from .bounds import leak_slope
 
 
 def _scale_exponent(values: np.ndarray) -> int:
-    e = 0
-    for v in np.unique(values):
-        den = float(v).as_integer_ratio()[1]
-        e = max(e, den.bit_length() - 1)
-    return e
+    """The least e with every value * 2^e an integer: v = M 2^(ex - 53) with M the 53-bit integer
+    significand (frexp, exact also for subnormals), whose trailing zero bits lower the exponent."""
+    v = np.abs(np.asarray(values, dtype=np.float64))
+    v = v[v != 0]
+    if not v.size:
+        return 0
+    m, ex = np.frexp(v)
+    M = (m * 2.0 ** 53).astype(np.int64)  # exact: m has at most 53 significant bits
+    tz = np.log2(M & -M).astype(np.int64)  # trailing zeros (an exact power of two)
+    return int(max(0, int((53 - ex - tz).max())))
+
+
+def _scaled_int(v: float, scale: int) -> int:
+    """v * scale as an exact integer (scale a power of two at least v's denominator)."""
+    num, den = float(v).as_integer_ratio()
+    return num * (scale // den)
 
 
 class ExactLayers:
@@ -39,8 +50,8 @@ class ExactLayers:
         for layer in self.layers:
             e = max(_scale_exponent(layer.W), _scale_exponent(layer.b))
             scale = 1 << e
-            Wi = np.array([[int(Fraction(float(v)) * scale) for v in row] for row in layer.W], dtype=object)
-            bi = np.array([int(Fraction(float(v)) * scale) for v in layer.b], dtype=object)
+            Wi = np.array([[_scaled_int(v, scale) for v in row] for row in layer.W.tolist()], dtype=object)
+            bi = np.array([_scaled_int(v, scale) for v in layer.b.tolist()], dtype=object)
             self._W.append(Wi.reshape(layer.W.shape))
             self._b.append(bi)
             self._e.append(e)
