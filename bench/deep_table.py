@@ -6,7 +6,7 @@ float-checked incumbent, dual bound and time, the ratio of the two times where b
 the largest count seen on 10^6 uniform samples of the box. A sampled or MILP count above a
 proved upper bound is a contradiction and is flagged (the run exits 1).
 
-    python -m bench.deep_table [--timeout 10] [--only ACAS] [--samples 1000000]
+    python -m bench.deep_table [--timeout 10] [--only ACAS] [--samples 1000000] [--layers 0,1] [--jobs 2]
 """
 
 from __future__ import annotations
@@ -72,7 +72,8 @@ def sampled_max(net, domain, samples: int, seed: int = 0) -> list[int]:
     return best
 
 
-def instance_rows(name: str, net, domain, timeout: float, samples: int, layers: list[int] | None = None) -> list[dict]:
+def instance_rows(name: str, net, domain, timeout: float, samples: int, layers: list[int] | None = None,
+                  jobs: int = 1) -> list[dict]:
     """One instance: a row per hidden layer (sparsecert, MILP, samples, ratio, contradiction)."""
     from sparsecert.verify.deep import max_active
 
@@ -86,7 +87,7 @@ def instance_rows(name: str, net, domain, timeout: float, samples: int, layers: 
     print(f"  {'layer':>5} {'sparsecert':>12} {'s':>7}   {'MILP':>18} {'s':>7} {'ratio':>6} {'sampled':>8}")
     rows = []
     for L in range(net.hidden_layers) if layers is None else [v for v in layers if v < net.hidden_layers]:
-        res = max_active(net, L, domain, timeout=timeout, seed=1)
+        res = max_active(net, L, domain, timeout=timeout, seed=1, jobs=jobs)
         milp = deep_milp_layer(net, domain, L, timeout)
         inc = milp["incumbent"]
         proved_milp = milp["status"] == "kOptimal"
@@ -123,7 +124,7 @@ def warm_up() -> None:
 
 
 def run(timeout: float = 10.0, only: str | None = None, samples: int = 1_000_000,
-        layers: list[int] | None = None) -> dict:
+        layers: list[int] | None = None, jobs: int = 1) -> dict:
     """Every instance's rows and a summary line per instance (proved layers, slower than 1.2x the MILP)."""
     if not SHARED.is_dir():
         print("deep table: ../shared/models is not beside the project, skipped")
@@ -131,7 +132,7 @@ def run(timeout: float = 10.0, only: str | None = None, samples: int = 1_000_000
     warm_up()
     out = {}
     for name, (net, dom) in instances(only).items():
-        rows = instance_rows(name, net, dom, timeout, samples, layers)
+        rows = instance_rows(name, net, dom, timeout, samples, layers, jobs)
         proved = sum(r["optimal"] for r in rows)
         milp_proved = sum(r["milp"]["status"] == "kOptimal" for r in rows)
         slow = [r["layer"] for r in rows if r["ratio"] is not None and r["ratio"] > 1.2 and r["seconds"] >= 1.0]
@@ -147,9 +148,10 @@ def main() -> int:
     ap.add_argument("--only", default=None, help="instances whose name contains one of these (comma-separated)")
     ap.add_argument("--samples", type=int, default=1_000_000)
     ap.add_argument("--layers", default=None, help="only these hidden layers (comma-separated)")
+    ap.add_argument("--jobs", type=int, default=1, help="sparsecert's processes (the MILP runs single-threaded)")
     args = ap.parse_args()
     layers = None if args.layers is None else [int(v) for v in args.layers.split(",")]
-    out = run(args.timeout, args.only, args.samples, layers)
+    out = run(args.timeout, args.only, args.samples, layers, args.jobs)
     return 1 if any(r["contradiction"] for rows in out.values() for r in rows) else 0
 
 

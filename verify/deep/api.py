@@ -32,7 +32,7 @@ from .exact import ExactLayers
 from ..backends.highs import HAVE_HIGHS
 from .bounds import leak_slope
 from .milp import layer_milp
-from .phase_bnb import PhaseSearch
+from .phase_bnb import PhaseOutcome, PhaseSearch
 from .bounds import network_bounds
 from .solve import LayerOutcome, LayerSolver, float_box, inner_box, input_bound, run_regions
 
@@ -202,15 +202,39 @@ def _run_phase(search: PhaseSearch, solver: LayerSolver, share: float | None, fl
         return search.outcome(floor, stop_above)
 
 
-def _phase_stage(layers, L: int, dom: DeepDomain, solver: LayerSolver, tau: float, timeout: float | None,
-                 floor: int, stop_above: int | None):
+def _parallel_phase_stage(phase: PhaseSearch, layers, L: int, dom: DeepDomain, solver: LayerSolver, tau: float,
+                          timeout: float | None, floor: int, stop_above: int | None, jobs: int, executor, low_dim: bool,
+                          settled):
+    """``jobs`` > 1: the MILP heuristic (high-dimensional inputs), then phase trees over pieces of the box in
+    parallel (:mod:`.phase_pieces`) for 90% of the time left."""
+    from .phase_pieces import parallel_phase
+
+    if not low_dim:
+        _milp_primal(layers, L, dom, solver, timeout)
+    rem = solver.remaining()
+    try:
+        out = parallel_phase(phase.layers, solver.layers, L, phase.tau, tau, phase.xl, phase.xu, phase.inner,
+                             solver.offer, solver.out.best, floor, stop_above,
+                             None if rem is None else 0.9 * max(rem, 0.0), jobs, executor)
+    except KeyboardInterrupt:  # nothing proved by the pieces: the width bounds the layer
+        solver.out.interrupted = True
+        return PhaseOutcome(solver.out.best, int(layers[L].W.shape[0]), False, 0, 0.0, 0), False
+    return out, settled(out)
+
+
+def _phase_stage(layers, L: int, dom: DeepDomain, solver: LayerSolver, root, tau: float, timeout: float | None,
+                 floor: int, stop_above: int | None, jobs: int = 1, executor=None):
     """The phase branch and bound, then (if it has not settled the layer) the MILP heuristic and the
     same tree resumed: (its last outcome or None, whether it settled the layer)."""
     def settled(o) -> bool:
         return o.complete or solver.out.best >= o.upper or (stop_above is not None and solver.out.best > stop_above)
 
+    solver.sample(root, 1024, 20)  # sampling, local search and the gradient attack: an incumbent before any tree
     phase = _phase_search(layers, L, dom, solver, tau)
     low_dim = len(dom.ulo) <= LOW_DIM_INPUTS
+    if phase is not None and jobs > 1:  # one tree per piece of the box, in parallel
+        return _parallel_phase_stage(phase, layers, L, dom, solver, tau, timeout, floor, stop_above, jobs, executor,
+                                     low_dim, settled)
     phase_out = None
     if phase is not None:  # a first run: easy layers are closed here, before any heuristic
         phase_out = _run_phase(phase, solver, None if timeout is None else PHASE_FIRST_SHARE[low_dim], floor,
@@ -252,7 +276,8 @@ def _solve(network: Network, L: int, dom: DeepDomain, tau: float, timeout: float
         except Interrupted as stop:  # its upper bound holds for the exact box; its witness may not
             solver.out.interrupted = True
             block_upper = stop.partial.upper
-    phase_out, phase_done = _phase_stage(layers, L, dom, solver, tau, timeout, floor, stop_above) \
+    phase_out, phase_done = _phase_stage(layers, L, dom, solver, root, tau, timeout, floor, stop_above,
+                                         jobs if split == "auto" else 1, executor) \
         if L >= 1 and und > 0 else (None, False)
     if phase_out is not None and solver.out.interrupted and not phase_done:
         block_upper = phase_out.upper  # Ctrl-C in the phase search: its bound and the exact points so far
@@ -298,23 +323,27 @@ def _solve(network: Network, L: int, dom: DeepDomain, tau: float, timeout: float
         # both bounds are proved for the whole box: keep the smaller (the search's frontier bound
         # counts even when it timed out before popping a region)
         out.upper = max(out.best, block_upper if settled else min(out.upper, block_upper))
-    witness = None
-    if out.point is not None:
-        witness = deep_witness(network, L, dom, out.point, out.best, tau, solver.exact)
-        if out.interrupted:  # Ctrl-C may fall between a count and its point: the witness decides
-            out.best = min(out.best, witness.count)
-        if witness.count < out.best:
-            raise SoundnessError(f"layer {L}: witness has {witness.count} active units, {out.best} claimed")
+    witness = _witness(network, L, dom, tau, out, solver)
     method = "presolve" if und == 0 else ("phase-lp" if phase_done else "split+z3" if out.regions > 1 else
                                           ("z3" if out.solver_calls else "relaxation"))
     notes = list(dom.notes) + out.notes + [f"regions {out.regions}, max split depth {out.max_depth}"]
-    if out.timed_out:
-        notes.append("timeout")
-    if out.interrupted:
-        notes.append("interrupted")
+    notes += ["timeout"] * out.timed_out + ["interrupted"] * out.interrupted
     stats = Stats(time.monotonic() - start, "highs" if phase_done else "z3", method, int(layers[L].W.shape[0]), off, on, und,
                   out.solver_calls, out.rechecks, tuple(notes))
     return out, stats, witness
+
+
+def _witness(network: Network, L: int, dom: DeepDomain, tau: float, out: LayerOutcome,
+             solver: LayerSolver) -> Witness | None:
+    """The witness of the best count, re-checked (Ctrl-C may fall between a count and its point)."""
+    if out.point is None:
+        return None
+    witness = deep_witness(network, L, dom, out.point, out.best, tau, solver.exact)
+    if out.interrupted:  # the witness decides
+        out.best = min(out.best, witness.count)
+    if witness.count < out.best:
+        raise SoundnessError(f"layer {L}: witness has {witness.count} active units, {out.best} claimed")
+    return witness
 
 
 def max_active(network: Network, layer: "int | str", domain: InputDomain, *, tau: float = 0.0,

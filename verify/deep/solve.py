@@ -39,9 +39,10 @@ from .domain import round_down, round_up
 from .exact import ExactLayers
 from .patterns import PatternSearch
 from .scaling import rescale
-from .search import pre_activation, search
+from .search import gradient_attack, pre_activation, search
 
 MAX_SPLIT_DEPTH = 200
+ATTACK_MIN_SAMPLES, ATTACK_STARTS, ATTACK_STEPS = 512, 64, 80  # the root's gradient attack (search.gradient_attack)
 MAX_SLICE_S = 86400.0  # a region's exact search is never given more than this at once
 
 
@@ -146,6 +147,9 @@ class LayerSolver:
             return  # thinner than one ulp: only the exact search can supply points here
         lo, hi = inner
         cands = search(self.slayers, self.L, lo, hi, self.stau, samples=samples, rounds=rounds, rng=self.rng)
+        if samples >= ATTACK_MIN_SAMPLES and self.L > 0:  # the root: a gradient attack too
+            cands = np.vstack([cands, gradient_attack(self.slayers, self.L, lo, hi, self.stau, starts=ATTACK_STARTS,
+                                                      steps=ATTACK_STEPS, rng=self.rng)])
         counts = (pre_activation(self.slayers, self.L, cands) > self.stau).sum(axis=1)
         for x, c in zip(cands, counts):
             if c > self.out.best or self.out.point is None:

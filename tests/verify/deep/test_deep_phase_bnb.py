@@ -152,3 +152,31 @@ def test_engine_answers_through_the_phase_search(seed):
     if truth:
         no = check_sparsity(net, L, truth - 1, InputBox(lo, hi), timeout=30)
         assert isinstance(no, Violated) and no.witness.count == truth
+
+
+@pytest.mark.parametrize("seed", [2, 6, 13])
+def test_pieces_in_parallel_give_the_same_answers(seed):
+    net = random_network(seed, max_width=7, depth=(3, 4))
+    lo, hi = _box(net, seed)
+    L = net.hidden_layers - 1
+    truth = oracle_max_active(oracle_layers(net, L), L, lo, hi)
+    res = max_active(net, L, InputBox(lo, hi), timeout=60, jobs=2)
+    assert res.optimal and res.value == truth
+    assert res.witness is not None and res.witness.count == truth
+    if truth:
+        no = check_sparsity(net, L, truth - 1, InputBox(lo, hi), timeout=60, jobs=2)
+        assert isinstance(no, Violated) and no.witness.count == truth
+
+
+def test_split_box_covers_the_box_with_float_cuts():
+    from sparsecert.verify.deep.phase_pieces import split_box
+
+    lo, hi = np.array([-1.0, 0.0, 2.0]), np.array([1.0, 0.0, 3.0])
+    boxes = split_box(lo, hi, np.array([1.0, 5.0, 0.5]), 5)
+    assert len(boxes) == 5
+    rng = np.random.default_rng(0)
+    for x in rng.uniform(lo, hi, size=(200, 3)):  # every point of the box lies in some piece
+        assert any(np.all(a <= x) and np.all(x <= b) for a, b in boxes)
+    assert all(np.all(lo <= a) and np.all(b <= hi) for a, b in boxes)
+    point = split_box(np.zeros(2), np.zeros(2), np.ones(2), 4)  # a point cannot be cut
+    assert len(point) == 1

@@ -1,0 +1,89 @@
+"""The phase branch and bound over pieces of the input box, run in parallel (``jobs`` > 1).
+
+The float box is cut into pieces along the coordinate of largest width x first-layer weight mass
+(the pieces cover it: every cut point is a float shared by both halves), one phase tree per piece
+runs in its own process (or on Dask), and the answers combine as a maximum: the box's max-active is
+the largest piece's, so the proved upper bound is the largest of the pieces' and the best count the
+largest point found. Each process re-decides its points exactly on the original network (its tree
+prunes only on exact counts); the parent re-decides the returned points once more.
+"""
+
+from __future__ import annotations
+
+import time
+from fractions import Fraction
+from typing import Sequence
+
+import numpy as np
+
+from sparsecert.sparse_models.network import Dense
+
+from .bounds import network_bounds
+from .exact import ExactLayers
+from .phase_bnb import PhaseOutcome, PhaseSearch
+
+PIECES_PER_JOB = 2
+
+
+def split_box(xl: np.ndarray, xu: np.ndarray, influence: np.ndarray, pieces: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``pieces`` sub-boxes covering [xl, xu]: the piece of largest width x influence is halved first."""
+    boxes = [(np.asarray(xl, float), np.asarray(xu, float))]
+    while len(boxes) < pieces:
+        score = [float(((b - a) * influence).max()) for a, b in boxes]
+        k = int(np.argmax(score))
+        if score[k] <= 0:
+            break  # every piece is a point: nothing left to cut
+        a, b = boxes.pop(k)
+        j = int(np.argmax((b - a) * influence))
+        mid = 0.5 * (a[j] + b[j])
+        left_hi, right_lo = b.copy(), a.copy()
+        left_hi[j], right_lo[j] = mid, mid
+        boxes.extend([(a, left_hi), (right_lo, b)])
+    return boxes
+
+
+def run_piece(args: tuple) -> tuple[int, list[float] | None, int, bool, int]:
+    """Picklable: one phase tree over one piece -> (best exact count, its point, upper, complete, nodes)."""
+    layers, exact_layers, L, tau, exact_tau, xl, xu, inner, floor, stop_above, wall_deadline, best_known = args
+    exact = ExactLayers(exact_layers)
+    found: dict = {"count": best_known, "point": None}
+
+    def offer(u: list[float]) -> int:
+        count = len(exact.active([Fraction(v) for v in u], L, exact_tau))
+        if count > found["count"]:
+            found["count"], found["point"] = count, list(u)
+        return count
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        bounds = network_bounds(layers[: L + 1], xl, xu)
+    width = int(layers[L].W.shape[0])
+    if not PhaseSearch.supports(layers, L, xl, xu, bounds):
+        return best_known, None, width, False, 0
+    piece_inner = None
+    if inner is not None:
+        lo, hi = np.maximum(inner[0], xl), np.minimum(inner[1], xu)
+        piece_inner = (lo, hi) if bool(np.all(lo <= hi)) else None
+    # one deadline for every piece, however the pieces are queued on the processes (wall clock: it crosses them)
+    deadline = None if wall_deadline is None else time.monotonic() + (wall_deadline - time.time())
+    search = PhaseSearch(layers, L, tau, xl, xu, bounds, piece_inner, offer, best_known, deadline)
+    out = search.run(target=floor, stop_above=stop_above)
+    return found["count"], found["point"], out.upper, out.complete, out.nodes
+
+
+def parallel_phase(layers: Sequence[Dense], exact_layers: Sequence[Dense], L: int, tau: float, exact_tau: float,
+                   xl: np.ndarray, xu: np.ndarray, inner, offer, best: int, floor: int, stop_above: int | None,
+                   timeout: float | None, jobs: int, executor: str | None) -> PhaseOutcome:
+    """Phase trees over ``PIECES_PER_JOB * jobs`` pieces of the box; their points go to ``offer``."""
+    from ..executor import run_batch
+
+    influence = np.abs(layers[0].W).sum(axis=0)
+    boxes = split_box(xl, xu, influence, PIECES_PER_JOB * jobs)
+    wall_deadline = None if timeout is None else time.time() + timeout
+    items = [(tuple(layers), tuple(exact_layers), L, tau, exact_tau, a, b, inner, floor, stop_above, wall_deadline,
+              best) for a, b in boxes]
+    outs = run_batch(run_piece, items, jobs=jobs, executor=executor)
+    for count, point, _, _, _ in outs:
+        if point is not None and count > best:
+            best = max(best, offer(point))  # re-decided exactly here too
+    upper = max(o[2] for o in outs)
+    return PhaseOutcome(best, max(upper, best), all(o[3] for o in outs), sum(o[4] for o in outs), 0.0, 0)
