@@ -215,6 +215,7 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--frontier-timeout", type=float, default=60.0)
     ap.add_argument("--deep-timeout", type=float, default=10.0, help="seconds per layer in the deep table (issue 19)")
+    ap.add_argument("--deep-jobs", type=int, default=1, help="sparsecert's processes in the deep table")
     args = ap.parse_args()
     rows, skip = [], {}
     names = list(BASELINES) + ["sparsecert"]
@@ -257,7 +258,7 @@ def main() -> int:
     print("\nwide real domains (issue 18): MiniLM FFN balls and a 784-input ball, against presolve-only and a MILP:")
     wide = run_wide_balls()
     print("\ndeep networks (issue 19): per-layer max-active against the hand-written big-M MILP, same run:")
-    deep = {} if args.quick else run_deep_table(args.deep_timeout)
+    deep = {} if args.quick else run_deep_table(args.deep_timeout, jobs=args.deep_jobs)
     outdir = ROOT / "bench" / "results"
     outdir.mkdir(parents=True, exist_ok=True)
     path = outdir / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
