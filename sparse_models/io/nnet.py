@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ModelFormatError
+from ..errors import InvalidArgument, ModelFormatError
 from ..network import Dense, InputNormalization, Network
 from ._common import reading
 
@@ -170,8 +170,6 @@ def save_nnet(network: Network, path: "str | os.PathLike[str]") -> Path:
     >>> back.layers[0].W.tolist(), back.layers[1].b.tolist()
     ([[1.0, -2.0]], [0.1])
     """
-    from ..errors import InvalidArgument
-
     p = Path(path)
     if not p.parent.exists():
         raise InvalidArgument(f"the directory of the output file {str(path)!r} does not exist")

@@ -159,7 +159,6 @@ def run_prune(args) -> int:
     if net is not None:  # a deep network: every hidden layer pruned, written as .nnet
         return run_deep_prune(args, net)
     block = load_model(args)
-    _positive_timeout(args)
     out = _model_out(args.output, block)
     domain = _one_domain(args.domain, block.n)
     res = prune(block, domain, timeout=args.timeout)

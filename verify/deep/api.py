@@ -30,10 +30,9 @@ from ..witness import nearest_inside
 from .checks import DeepDomain, InputDomain, SplitMode, as_deep_domain, check_layer, check_network, check_options
 from .exact import ExactLayers
 from ..backends.highs import HAVE_HIGHS
-from .bounds import leak_slope
+from .bounds import leak_slope, network_bounds
 from .milp import layer_milp
-from .phase_bnb import PhaseOutcome, PhaseSearch
-from .bounds import network_bounds
+from .phase_bnb import LOW_DIM_INPUTS, PhaseOutcome, PhaseSearch
 from .solve import LayerOutcome, LayerSolver, float_box, inner_box, input_bound, run_regions
 
 Z3_MAX_UNSTABLE = 12  # regions with at most this many unstable hidden relus get the exact pattern search
@@ -44,7 +43,6 @@ MILP_SHARE, MILP_CAP_S = 0.2, 5.0  # the big-M MILP heuristic on layers past the
 # give the MILP no incumbent in 60 s), then its share of what is left after the heuristic
 PHASE_FIRST_SHARE = {True: 0.9, False: 0.3}
 PHASE_SHARE = 0.85
-LOW_DIM_INPUTS = 8
 
 
 def deep_witness(network: Network, layer: int, dom: DeepDomain, u: Sequence, count: int, tau: float,

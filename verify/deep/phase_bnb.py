@@ -118,17 +118,15 @@ class PhaseSearch(PhaseRelaxation):
         # the LP point is integral and exact on the free phases: split the first free one
         return int(ind[0]) if ind.size else int(free[0])
 
-    def _leaf(self, fix: np.ndarray, box, target: int) -> int | None:
-        """A fully fixed cell: None when settled, else the bound it keeps (not attained here)."""
+    def _leaf(self, fix: np.ndarray, bounds: tuple, target: int) -> int | None:
+        """A fully fixed cell with its column and row bounds (``_node_bounds``, coefficients set): None
+        when settled, else the bound it keeps (not attained here)."""
         on = [self.inds[k - self.n_relu] for k in np.flatnonzero(fix[self.n_relu:] == 1) + self.n_relu]
         count = self.stable_on + len(on)
         if count <= target:
             return None
         m, h = self.m, self.m.h
-        bounds = self._node_bounds(fix, box)
-        if bounds is None:
-            return None
-        vl, vu, rl, ru = bounds
+        vl, vu, rl, ru = (a.copy() for a in bounds)
         vu[self.t_col] = 1.0
         G = self.G.copy()
         for _, _, _, r in on:
@@ -220,7 +218,7 @@ class PhaseSearch(PhaseRelaxation):
             if self._split_input(fix, box):
                 stack.extend(self._input_children(fix, bound, box, v))
             elif not (fix < 0).any():
-                kept = self._leaf(fix, box, goal())
+                kept = self._leaf(fix, bounds, goal())
                 if kept is not None and kept > goal():
                     self.undecided = max(self.undecided, kept)
             else:

@@ -94,6 +94,9 @@ class _Model:
         return G
 
 
+def signed_bound(safe: SafeBound, G, rl, ru, vl, vu, pi: np.ndarray) -> float:
+    """The smaller safe bound over both sign conventions of HiGHS's multipliers ``pi`` (each is valid)."""
+    return min(safe(G, rl, ru, vl, vu, s * pi)[0] for s in (1.0, -1.0))
 
 
 class PhaseRelaxation:
@@ -154,11 +157,11 @@ class PhaseRelaxation:
         m, h = self.m, self.m.h
         G, rl, ru = m.dense(), np.array(m.rl), np.array(m.ru)
         n = G.shape[1]
+        thr = self.tau if j == self.L else 0.0
         for col, i in cand:
             for sign in (1.0, -1.0):
                 if self.expired(deadline):
                     return
-                thr = self.tau if j == self.L else 0.0
                 lo, up = self.lower[j][i], self.upper[j][i]
                 if lo > thr or up <= thr:
                     break  # stable already: nothing to decide
@@ -174,7 +177,7 @@ class PhaseRelaxation:
                     continue
                 c = np.zeros(n)
                 c[col] = sign
-                bound = self._safe(c, G, rl, ru, np.array(m.vl), np.array(m.vu), pi)
+                bound = signed_bound(SafeBound(c), G, rl, ru, np.array(m.vl), np.array(m.vu), pi)
                 if sign > 0 and bound < up:
                     self.upper[j][i] = bound
                     self.tightened += 1
@@ -187,12 +190,6 @@ class PhaseRelaxation:
         d = self.deadline if deadline is None else deadline
         if d is not None:  # HiGHS compares time_limit with its run time summed over all runs
             self.m.h.setOptionValue("time_limit", self.m.h.getRunTime() + max(0.01, d - time.monotonic()))
-
-    @staticmethod
-    def _safe(c, G, rl, ru, vl, vu, pi: np.ndarray) -> float:
-        """Safe upper bound of max c^T v from HiGHS's row duals ``pi`` (both sign conventions tried)."""
-        safe = SafeBound(c)
-        return min(safe(G, rl, ru, vl, vu, s * pi)[0] for s in (1.0, -1.0))
 
     def _relu_layer(self, j: int, z: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Outputs of layer j: (columns, unit indices) of the units that are not stable off."""
@@ -334,11 +331,10 @@ class PhaseRelaxation:
             return "open"
         if status == INFEASIBLE:
             _, has_ray, ray = h.getDualRay()
-            if has_ray and min(self.zero(G, rl, ru, vl, vu, s * np.asarray(ray))[0] for s in (1.0, -1.0)) < 0:
+            if has_ray and signed_bound(self.zero, G, rl, ru, vl, vu, np.asarray(ray)) < 0:
                 return "pruned"
             return None
         if status != OPTIMAL:
             return None
-        pi = np.asarray(h.getSolution().row_dual)
-        bound = min(safe(G, rl, ru, vl, vu, s * pi)[0] for s in (1.0, -1.0))
-        return bound, np.asarray(h.getSolution().col_value)
+        sol = h.getSolution()
+        return signed_bound(safe, G, rl, ru, vl, vu, np.asarray(sol.row_dual)), np.asarray(sol.col_value)

@@ -96,7 +96,6 @@ def proved_bounds(network: Network, domain: InputDomain, timeout: float | None =
                 search.build(tighten_share=1.0)
                 return search.lower, search.upper, (f"interval / DeepPoly, then safe LP bounds ({search.tightened}"
                                                     " tightened, docs/theory.md §7.9)")
-        nb = network_bounds(candidates[-1], fl, fh)
     return list(nb.lower), list(nb.upper), "interval / DeepPoly (outward rounded)"
 
 

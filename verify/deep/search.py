@@ -69,10 +69,10 @@ def gradient_attack(layers: Sequence[Dense], L: int, lo: np.ndarray, hi: np.ndar
 
     The surrogate is sum_i sigmoid((z_i - tau) / s_i), s_i the spread of z_i over the starts, so every
     unit of layer L pulls towards firing with a force that fades once it fires; the gradient flows back
-    through the ReLUs of the layers below (on every other start inactive ones pass ``BACKWARD_LEAK`` of it, so a
-start where a unit is dead still learns which way it fires; the plain gradient finds more on ACAS Xu and
-MNIST, the leaky one the thin regions behind dead units). ``starts`` random points move together (one matrix
-    product per layer and step), with a step from a quarter of the box width decaying to 1/1000 of it;
+    through the ReLUs of the layers below (on every other start inactive ones pass ``BACKWARD_LEAK`` of it,
+    so a start where a unit is dead still learns which way it fires; the plain gradient finds more on ACAS
+    Xu and MNIST, the leaky one the thin regions behind dead units). ``starts`` random points move together
+    (one matrix product per layer and step), with a step from a quarter of the box width decaying to 1/1000 of it;
     each start's best point by float count is kept. Only candidates: the caller re-decides counts.
     """
     n = lo.shape[0]
@@ -83,13 +83,12 @@ MNIST, the leaky one the thin regions behind dead units). ``starts`` random poin
     leak = np.where(np.arange(starts) % 2 == 1, BACKWARD_LEAK, 0.0)[:, None]
     scale = None
     for t in range(steps):
-        hs, masks = [U], []
+        masks = []
         h = U
         for k in range(L):
             z = h @ layers[k].W.T + layers[k].b
             masks.append(z > 0)
             h = np.where(z > 0, z, slopes[k] * z)
-            hs.append(h)
         Z = h @ layers[L].W.T + layers[L].b
         counts = (Z > tau).sum(axis=1)
         better = counts > best_c
