@@ -273,7 +273,11 @@ class PhaseSearch(PhaseRelaxation):
 
     def outcome(self, target: int = -1, stop_above: int | None = None) -> PhaseOutcome:
         """What is proved now: pruned nodes hold at most max(best, target); open nodes at most their
-        parents' bounds; undecided cells at most their count."""
+        parents' bounds; undecided cells at most their count; before the tree exists (Ctrl-C while the
+        model is built), nothing: the layer's width."""
+        if self.stack is None:
+            return PhaseOutcome(self.best, max(self.best, int(self.layers[self.L].W.shape[0])), False, self.nodes,
+                                self.tighten_s, self.tightened)
         width = self.stable_on + len(self.inds)
         if stop_above is not None and self.best > stop_above:
             return PhaseOutcome(self.best, width, False, self.nodes, self.tighten_s, self.tightened)

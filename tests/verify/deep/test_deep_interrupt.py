@@ -60,3 +60,27 @@ def test_interrupted_table_keeps_the_layers_done(monkeypatch):
         truth = oracle_max_active(oracle_layers(net, L), L, lo, hi)
         assert row["lower"] <= truth <= row["upper"]
     assert json.dumps(table.as_dict(), default=str)
+
+
+def test_ctrl_c_while_the_phase_model_is_built_keeps_a_sound_bracket(monkeypatch):
+    """Ctrl-C during the LP bound tightening (before the tree exists): the width still bounds the layer."""
+    import numpy as np
+
+    from sparsecert.sparse_models.network import Dense, Network
+    from sparsecert.verify.deep.phase_model import PhaseRelaxation
+
+    rng = np.random.default_rng(4)  # 12 inputs: the root tightening runs (it is skipped for <= 8 inputs)
+    net = Network([Dense(rng.normal(size=(6, 12)), rng.normal(size=6) * 0.3, "relu"),
+                   Dense(rng.normal(size=(5, 6)), rng.normal(size=5) * 0.3, "relu"), Dense(rng.normal(size=(1, 5)), [0.0])])
+
+    def boom(self, *args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(PhaseRelaxation, "_tighten", boom)
+    monkeypatch.setattr(LayerSolver, "sample", lambda self, *args, **kwargs: None)
+    try:
+        res = max_active(net, 1, InputBox([-1.0] * 12, [1.0] * 12))
+    except Interrupted as stop:
+        part = stop.partial
+        assert part.reason == "interrupted" and 0 <= part.lower <= part.upper <= 5
+    else:
+        assert res.optimal
