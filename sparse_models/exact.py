@@ -7,6 +7,7 @@ sign of every pre-activation and so every activity decision.
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import Iterable, Sequence
 
@@ -39,17 +40,100 @@ def nearest_float(q: Fraction) -> float:
 def float_below(q: Fraction) -> float:
     """The largest float64 <= q (-inf only when q is below -DBL_MAX)."""
     f = nearest_float(q)
-    if np.isinf(f):
+    if math.isinf(f):
         return f if f < 0 else float(np.finfo(np.float64).max)
-    return f if Fraction(f) <= q else float(np.nextafter(f, -np.inf))
+    return f if compare_float(f, q) <= 0 else math.nextafter(f, -math.inf)
 
 
 def float_above(q: Fraction) -> float:
     """The smallest float64 >= q (+inf only when q is above DBL_MAX)."""
     f = nearest_float(q)
-    if np.isinf(f):
+    if math.isinf(f):
         return f if f > 0 else -float(np.finfo(np.float64).max)
-    return f if Fraction(f) >= q else float(np.nextafter(f, np.inf))
+    return f if compare_float(f, q) >= 0 else math.nextafter(f, math.inf)
+
+
+def compare_float(f: float, q: "Fraction | int") -> int:
+    """The sign of f - q for a finite float f and a rational q, in integers (no Fraction is built:
+    this sits in loops over hundreds of coordinates)."""
+    n, d = f.as_integer_ratio()
+    qn, qd = q.as_integer_ratio() if isinstance(q, float) else (q.numerator, q.denominator)
+    left, right = n * qd, qn * d  # both denominators are positive
+    return (left > right) - (left < right)
+
+
+def float_value(q: "Fraction | int") -> float | None:
+    """q as a float64 when it is exactly one, else None (the fast path of exact code on float data)."""
+    if isinstance(q, float):
+        return float(q) if math.isfinite(q) else None
+    try:
+        f = float(q)
+    except OverflowError:
+        return None
+    return f if f.as_integer_ratio() == (q.numerator, q.denominator) else None
+
+
+def floats_if_exact(values: Sequence) -> np.ndarray | None:
+    """The values as a float64 array when every one is exactly a float64 (Fractions, ints or
+    floats), else None."""
+    out = np.empty(len(values))
+    for i, v in enumerate(values):
+        f = float_value(v)
+        if f is None:
+            return None
+        out[i] = f
+    return out
+
+
+def scale_exponent(values: np.ndarray) -> int:
+    """The least e >= 0 with every value * 2^e an integer."""
+    low, _ = dyadic_exponents(values)
+    return int(max(0, int(-low.min()))) if low.size else 0
+
+
+def scaled_ints(values: np.ndarray, e: int) -> np.ndarray:
+    """values * 2^e as exact Python integers (an object array of the same shape; 2^e clears every
+    denominator): v = M 2^(ex - 53) with M the signed 53-bit significand, so v 2^e = (M >> tz) << s
+    with tz the trailing zero bits of M and s = ex - 53 + tz + e >= 0."""
+    v = np.asarray(values, dtype=np.float64)
+    m, ex = np.frexp(v)
+    M = (m * 2.0 ** 53).astype(np.int64)  # exact: m has at most 53 significant bits
+    nz = M != 0
+    tz = np.zeros(v.shape, dtype=np.int64)
+    tz[nz] = np.log2(np.abs(M[nz]) & -np.abs(M[nz])).astype(np.int64)
+    shift = np.where(nz, ex.astype(np.int64) - 53 + tz + e, 0)
+    if np.any(shift < 0):
+        raise ValueError(f"2^{e} does not clear every denominator")
+    return np.left_shift((M >> tz).astype(object), shift.astype(object))
+
+
+def rational_less(a: "Fraction | int", b: "Fraction | int") -> bool:
+    """a < b for rationals, by cross-multiplying (Fraction's own comparison is several times slower)."""
+    return a.numerator * b.denominator < b.numerator * a.denominator
+
+
+def clamp_rational(q: "Fraction | int", lo: "Fraction | int", hi: "Fraction | int") -> "Fraction | int":
+    """min(max(q, lo), hi) for rationals, compared in integers (the very object q when it is inside)."""
+    if rational_less(q, lo):
+        q = lo
+    return hi if rational_less(hi, q) else q
+
+
+def as_fraction(v) -> Fraction:
+    """v as a Fraction, without a copy when it is one already."""
+    return v if type(v) is Fraction else Fraction(v)
+
+
+def dyadic_exponents(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For the nonzero float64 values: the exponent of the lowest set bit and of the leading bit
+    (v = M 2^(ex - 53) with M the 53-bit integer significand from frexp, exact for subnormals too)."""
+    v = np.abs(np.asarray(values, dtype=np.float64))
+    v = v[v != 0]
+    m, ex = np.frexp(v)
+    M = (m * 2.0 ** 53).astype(np.int64)  # exact: m has at most 53 significant bits
+    tz = np.log2(M & -M).astype(np.int64)  # trailing zeros of M (M & -M is an exact power of two)
+    ex = ex.astype(np.int64)
+    return ex - 53 + tz, ex - 1
 
 
 def fracs(values: Iterable[float]) -> list[Fraction]:

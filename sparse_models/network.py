@@ -9,6 +9,7 @@ layer is the output and has no activation. ``layer_block(l)`` gives the two-laye
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Sequence
 
 import numpy as np
@@ -59,6 +60,14 @@ class InputNormalization:
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
         return (np.clip(X, self.lower, self.upper) - self.mean) / self.range
+
+    def exact(self) -> tuple[tuple[Fraction, ...], ...]:
+        """(lower, upper, mean, range) as exact rationals, computed once (the arrays are read-only)."""
+        cached = self.__dict__.get("_exact")
+        if cached is None:
+            cached = tuple(tuple(Fraction(v) for v in a.tolist()) for a in (self.lower, self.upper, self.mean, self.range))
+            object.__setattr__(self, "_exact", cached)
+        return cached
 
 
 @dataclass(frozen=True, eq=False)

@@ -17,6 +17,8 @@ from typing import Sequence
 
 import numpy as np
 
+from sparsecert.sparse_models.exact import scale_exponent, scaled_ints
+
 _FLOAT_EXACT = 2**53
 
 
@@ -57,8 +59,13 @@ def active_at_rational(rows: IntegerRows, point) -> list[bool]:
 def count_active_at_float(rows: IntegerRows, x) -> int:
     """Exact number of active rows at a float point (all coordinates over one power of two:
     plain integer arithmetic, no Fractions)."""
+    return sum(active_at_float(rows, x))
+
+
+def active_at_float(rows: IntegerRows, x) -> list[bool]:
+    """Exact activity of every row at a float point, in plain integers over one power of two."""
     X, e = _ints_over_common_power([float(v) for v in x])
-    return sum(sum(c * v for c, v in zip(Cr, X) if c and v) > (t << e) for Cr, t in zip(rows.C, rows.T))
+    return [sum(c * v for c, v in zip(Cr, X) if c and v) > (t << e) for Cr, t in zip(rows.C, rows.T)]
 
 
 def _dyadic(v: float) -> tuple[int, int]:
@@ -99,7 +106,8 @@ def real_rows(W: np.ndarray, b: np.ndarray, units: Sequence[int], tau: float) ->
     """Integer form in the real variables x: active iff sum_j C_ij x_j > T_i."""
     Cs, Ts = [], []
     for i in units:
-        ints, _ = _ints_over_common_power(W[i].tolist() + [float(b[i]), float(tau)])
+        vals = np.append(np.asarray(W[i], dtype=np.float64), [float(b[i]), float(tau)])
+        ints = scaled_ints(vals, scale_exponent(vals)).tolist()  # each row over its own least power of two
         Cs.append(tuple(ints[:-2]))
         Ts.append(ints[-1] - ints[-2])
     return IntegerRows(tuple(int(u) for u in units), tuple(Cs), tuple(Ts))

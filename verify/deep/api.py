@@ -20,6 +20,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from sparsecert.sparse_models import Box
+from sparsecert.sparse_models.exact import as_fraction, clamp_rational, floats_if_exact
 from sparsecert.sparse_models.validation import as_count
 from sparsecert.sparse_models.errors import SoundnessError
 from sparsecert.sparse_models.network import Network
@@ -106,14 +107,18 @@ def deep_witness(network: Network, layer: int, dom: DeepDomain, u: Sequence, cou
     if len(at_exact) < count:
         raise SoundnessError(f"witness for layer {layer} has {len(at_exact)} exactly-active units,"
                              f" {count} were claimed")
-    x = np.array([nearest_inside(q, a, b) for q, a, b in zip(x_exact, dom.box.lower, dom.box.upper)])
+    x = floats_if_exact(x_exact)  # the usual case: the point is a float point already
+    if x is not None:
+        xq, at_x = x_exact, at_exact
+    else:
+        x = np.array([nearest_inside(q, a, b) for q, a, b in zip(x_exact, dom.box.lower, dom.box.upper)])
+        xq = [Fraction(float(v)) for v in x]
+        at_x = exact.active(dom.nmap.to_u(xq), layer, tau)
     x.setflags(write=False)
-    xq = [Fraction(float(v)) for v in x]
-    at_x = exact.active(dom.nmap.to_u(xq), layer, tau)
     z = network.pre_activations(x, normalize=dom.nmap.mean is not None)[layer]
     floated = tuple(int(i) for i in np.flatnonzero(z > tau))
     borderline = tuple(sorted(set(at_x) ^ set(floated)))  # float64 and exact disagree at x
-    if dom.box.contains_exact(xq) and len(at_x) >= count:
+    if (xq is x_exact or dom.box.contains_exact(xq)) and len(at_x) >= count:
         return Witness(x, at_x, floated, borderline)
     return Witness(x, at_exact, floated, borderline, tuple(x_exact))
 
@@ -150,7 +155,7 @@ def _offer_inside(solver: LayerSolver, w, dom: DeepDomain) -> None:
     if w is None:
         return
     point = w.exact_x if w.exact_x is not None else [Fraction(float(v)) for v in w.x]
-    solver.offer([min(max(Fraction(p), a), b) for p, a, b in zip(point, dom.ulo, dom.uhi)])
+    solver.offer([clamp_rational(as_fraction(p), a, b) for p, a, b in zip(point, dom.ulo, dom.uhi)])
 
 
 def _milp_primal(layers, L: int, dom: DeepDomain, solver: LayerSolver, timeout: float | None) -> None:

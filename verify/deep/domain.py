@@ -17,7 +17,7 @@ from typing import Any, Literal, Sequence
 
 import numpy as np
 
-from sparsecert.sparse_models.exact import float_above, float_below
+from sparsecert.sparse_models.exact import as_fraction, clamp_rational, float_above, float_below, rational_less
 from sparsecert.sparse_models import Box
 from sparsecert.sparse_models.errors import DomainError, ShapeError
 from sparsecert.sparse_models.network import Network
@@ -112,7 +112,8 @@ class InputBox:
         return (np.array([round_up(v) for v in self.lower]), np.array([round_down(v) for v in self.upper]))
 
     def contains_exact(self, point: Sequence[Fraction]) -> bool:
-        return all(a <= Fraction(p) <= b for p, a, b in zip(point, self.lower, self.upper))
+        return all(not rational_less(p, a) and not rational_less(b, p)
+                   for p, a, b in zip(map(as_fraction, point), self.lower, self.upper))
 
     def __repr__(self) -> str:
         return f"InputBox(dim={self.dim}, space={self.space!r}{', ' + self.source if self.source else ''})"
@@ -165,9 +166,11 @@ class NormalMap:
     def to_u(self, x: Sequence[Fraction]) -> list[Fraction]:
         """What the first affine layer sees for the input x: clip, then (x - mean) / range, exactly."""
         if self.mean is None:
-            return [Fraction(v) for v in x]
-        return [(min(max(Fraction(v), a), b) - m) / r
-                for v, m, r, a, b in zip(x, self.mean, self.range, self.clip_lo, self.clip_hi)]
+            return [as_fraction(v) for v in x]
+        clipped = [clamp_rational(as_fraction(v), a, b) for v, a, b in zip(x, self.clip_lo, self.clip_hi)]
+        if self.unit_scale:
+            return clipped
+        return [(v - m) / r for v, m, r in zip(clipped, self.mean, self.range)]
 
     def to_x(self, u: Sequence[Fraction], box: "InputBox | None" = None) -> list[Fraction]:
         """A domain point x with ``to_u(x) == u``; with ``box``, one inside that box.
@@ -177,11 +180,21 @@ class NormalMap:
         clamping into the box picks one. The caller checks ``to_u(x) == u`` and membership.)
         """
         if self.mean is None:
-            return [Fraction(v) for v in u]
-        x = [Fraction(v) * r + m for v, m, r in zip(u, self.mean, self.range)]
+            return [as_fraction(v) for v in u]
+        x = [as_fraction(v) for v in u] if self.unit_scale else \
+            [as_fraction(v) * r + m for v, m, r in zip(u, self.mean, self.range)]
         if box is not None:
-            x = [min(max(v, a), b) for v, a, b in zip(x, box.lower, box.upper)]
+            x = [clamp_rational(v, a, b) for v, a, b in zip(x, box.lower, box.upper)]
         return x
+
+    @property
+    def unit_scale(self) -> bool:
+        """Every mean is 0 and every range 1 (MNIST's headers): the map is the clipping alone."""
+        cached = self.__dict__.get("_unit")
+        if cached is None:
+            cached = self.mean is not None and all(m == 0 for m in self.mean) and all(r == 1 for r in self.range)
+            object.__setattr__(self, "_unit", cached)
+        return cached
 
 
 def normalized_box(network: Network, box: InputBox) -> tuple[list[Fraction], list[Fraction], NormalMap, list[str]]:
@@ -225,14 +238,14 @@ def normalized_box(network: Network, box: InputBox) -> tuple[list[Fraction], lis
         if norm is not None:
             notes.append("box read in the network's normalised input coordinates (header map bypassed)")
         return list(box.lower), list(box.upper), NormalMap(None, None), notes
-    lo_c = [Fraction(float(v)) for v in norm.lower]
-    hi_c = [Fraction(float(v)) for v in norm.upper]
-    mean = tuple(Fraction(float(v)) for v in norm.mean)
-    rng = tuple(Fraction(float(v)) for v in norm.range)
-    clipped = [(min(max(a, cl), ch), min(max(b, cl), ch)) for a, b, cl, ch in zip(box.lower, box.upper, lo_c, hi_c)]
-    if any(c != (a, b) for c, a, b in zip(clipped, box.lower, box.upper)):
+    lo_c, hi_c, mean, rng = norm.exact()
+    clipped = [(clamp_rational(a, cl, ch), clamp_rational(b, cl, ch))
+               for a, b, cl, ch in zip(box.lower, box.upper, lo_c, hi_c)]
+    if any(c[0] is not a or c[1] is not b for c, a, b in zip(clipped, box.lower, box.upper)):
         notes.append("box clipped to the header's input ranges (the network clips its inputs)")
     m = NormalMap(mean, rng, tuple(lo_c), tuple(hi_c))
+    if m.unit_scale:
+        return [a for a, _ in clipped], [b for _, b in clipped], m, notes
     ulo, uhi = [], []
     for (a, b), mu, r in zip(clipped, mean, rng):
         ua, ub = (a - mu) / r, (b - mu) / r

@@ -14,28 +14,10 @@ from typing import Sequence
 
 import numpy as np
 
+from sparsecert.sparse_models.exact import scale_exponent, scaled_ints
 from sparsecert.sparse_models.network import Dense
 
 from .bounds import leak_slope
-
-
-def _scale_exponent(values: np.ndarray) -> int:
-    """The least e with every value * 2^e an integer: v = M 2^(ex - 53) with M the 53-bit integer
-    significand (frexp, exact also for subnormals), whose trailing zero bits lower the exponent."""
-    v = np.abs(np.asarray(values, dtype=np.float64))
-    v = v[v != 0]
-    if not v.size:
-        return 0
-    m, ex = np.frexp(v)
-    M = (m * 2.0 ** 53).astype(np.int64)  # exact: m has at most 53 significant bits
-    tz = np.log2(M & -M).astype(np.int64)  # trailing zeros (an exact power of two)
-    return int(max(0, int((53 - ex - tz).max())))
-
-
-def _scaled_int(v: float, scale: int) -> int:
-    """v * scale as an exact integer (scale a power of two at least v's denominator)."""
-    num, den = float(v).as_integer_ratio()
-    return num * (scale // den)
 
 
 class ExactLayers:
@@ -48,10 +30,9 @@ class ExactLayers:
         self._e: list[int] = []
         self._slope: list[Fraction] = []
         for layer in self.layers:
-            e = max(_scale_exponent(layer.W), _scale_exponent(layer.b))
-            scale = 1 << e
-            Wi = np.array([[_scaled_int(v, scale) for v in row] for row in layer.W.tolist()], dtype=object)
-            bi = np.array([_scaled_int(v, scale) for v in layer.b.tolist()], dtype=object)
+            e = max(scale_exponent(layer.W), scale_exponent(layer.b))
+            Wi = scaled_ints(layer.W, e)
+            bi = scaled_ints(layer.b, e)
             self._W.append(Wi.reshape(layer.W.shape))
             self._b.append(bi)
             self._e.append(e)
@@ -59,6 +40,10 @@ class ExactLayers:
 
     def pre_activations(self, u: Sequence[Fraction | float], depth: int) -> list[list[Fraction]]:
         """Exact pre-activations of layers 0..depth-1 at the normalised input u."""
+        return [[Fraction(int(v), den) for v in num] for num, den in self._integer_pre_activations(u, depth)]
+
+    def _integer_pre_activations(self, u: Sequence[Fraction | float], depth: int) -> list[tuple[np.ndarray, int]]:
+        """Per layer 0..depth-1, (integer numerators, common positive denominator) of z exactly."""
         fr = [v if isinstance(v, Fraction) else Fraction(float(v)) for v in u]
         den = lcm(*(f.denominator for f in fr)) if fr else 1
         num = np.array([f.numerator * (den // f.denominator) for f in fr], dtype=object)
@@ -67,7 +52,7 @@ class ExactLayers:
             scale = 1 << self._e[k]
             znum = self._W[k].dot(num) + self._b[k] * den
             zden = den * scale
-            out.append([Fraction(int(v), zden) for v in znum])
+            out.append((znum, zden))
             if k + 1 < depth:
                 a = self._slope[k]
                 if a == 0:
@@ -82,7 +67,7 @@ class ExactLayers:
         return out
 
     def active(self, u: Sequence[Fraction | float], layer: int, tau: float = 0.0) -> tuple[int, ...]:
-        """Units of ``layer`` with z > tau, decided exactly."""
-        t = Fraction(float(tau))
-        z = self.pre_activations(u, layer + 1)[layer]
-        return tuple(i for i, v in enumerate(z) if v > t)
+        """Units of ``layer`` with z > tau, decided exactly (in integers: z = num / den > tn / td)."""
+        tn, td = float(tau).as_integer_ratio()
+        num, den = self._integer_pre_activations(u, layer + 1)[layer]
+        return tuple(i for i, v in enumerate(num) if v * td > tn * den)

@@ -25,6 +25,7 @@ from typing import Sequence
 
 import numpy as np
 
+from sparsecert.sparse_models.exact import dyadic_exponents
 from sparsecert.sparse_models.network import Dense
 
 MIN_LSB = -1074  # exponent of the smallest subnormal
@@ -33,14 +34,8 @@ MAX_MSB = 1023  # exponent of the leading bit of the largest finite float64
 
 def _bits(values: np.ndarray) -> tuple[int, int] | None:
     """(lowest set bit exponent, leading bit exponent) over the nonzero entries, or None if all are zero."""
-    lsb, msb = None, None
-    for v in np.unique(np.abs(values[values != 0])):
-        num, den = float(v).as_integer_ratio()
-        low = -(den.bit_length() - 1) if den > 1 else (num & -num).bit_length() - 1
-        high = math.frexp(float(v))[1] - 1
-        lsb = low if lsb is None else min(lsb, low)
-        msb = high if msb is None else max(msb, high)
-    return None if lsb is None else (lsb, msb)
+    low, high = dyadic_exponents(values)
+    return None if not low.size else (int(low.min()), int(high.max()))
 
 
 def _log2_abs_max(values: np.ndarray) -> float:

@@ -31,6 +31,7 @@ from typing import Sequence
 
 import numpy as np
 
+from sparsecert.sparse_models.exact import nearest_float
 from sparsecert.sparse_models.errors import SoundnessError
 from sparsecert.sparse_models.network import Dense
 
@@ -87,8 +88,12 @@ def inner_box(lo: Sequence[Fraction], hi: Sequence[Fraction]) -> tuple[np.ndarra
 
 
 def input_bound(boxes: Sequence[tuple[Sequence[Fraction], Sequence[Fraction]]]) -> Fraction:
-    """max |u| over the boxes (steers the exact rescaling of the network)."""
-    return max((abs(Fraction(v)) for lo, hi in boxes for v in (*lo, *hi)), default=Fraction(1))
+    """max |u| over the boxes, up to float rounding (it only steers the exact rescaling of the network)."""
+    values = [v for lo, hi in boxes for v in (*lo, *hi)]
+    if not values:
+        return Fraction(1)
+    # the largest by float magnitude (a hint: only the scale matters), taken exactly
+    return abs(Fraction(max(values, key=lambda v: abs(nearest_float(v)))))
 
 
 class LayerSolver:

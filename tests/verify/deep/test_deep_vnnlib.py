@@ -83,3 +83,25 @@ def test_exported_from_verify():
     from sparsecert.verify.deep import max_active_all_layers
     assert verify.max_active_all_layers is max_active_all_layers
     assert verify.max_active is not None and verify.max_active.__module__ == "sparsecert.verify.api"  # the block API is unchanged
+
+
+def test_unit_scale_header_is_the_clipping_alone():
+    """A header with mean 0 and range 1 (MNIST's) takes the clip-only path: the same bounds,
+    points and note as the general (x - mean) / range formula, with Fractions never rebuilt."""
+    from sparsecert.verify.deep.domain import NormalMap
+
+    unit = InputNormalization([0.0, 0.0, -1.0], [1.0, 1.0, 2.0], [0.0, 0.0, 0.0], [1.0, 1.0, 1.0])
+    net = Network([Dense(np.eye(3), [0.0] * 3, "relu"), Dense(np.ones((1, 3)), [0.0])], normalization=unit)
+    box = InputBox([Fraction(-1, 3), 0, Fraction(1, 7)], [Fraction(1, 2), 2, 5])
+    lo, hi, m, notes = normalized_box(net, box)
+    assert m.unit_scale
+    assert lo == [0, 0, Fraction(1, 7)] and hi == [Fraction(1, 2), 1, 2] and "clipped" in notes[0]
+    general = NormalMap(m.mean, m.range, m.clip_lo, m.clip_hi)
+    object.__setattr__(general, "_unit", False)  # force the general formula on the same map
+    for x in ([Fraction(-5), Fraction(1, 3), Fraction(9, 4)], [Fraction(1, 2), Fraction(2), Fraction(-2)]):
+        assert m.to_u(x) == general.to_u(x)
+        assert m.to_x(m.to_u(x), box) == general.to_x(general.to_u(x), box)
+    _, _, _, quiet = normalized_box(net, InputBox([0, 0, 0], [1, 1, 1]))
+    assert quiet == []  # a box inside the header's ranges is not reported as clipped
+    assert not normalized_box(Network(net.layers, normalization=InputNormalization(
+        [0.0] * 3, [1.0] * 3, [0.0, 0.5, 0.0], [1.0] * 3)), box)[2].unit_scale

@@ -17,7 +17,7 @@ from sparsecert.sparse_models.errors import SoundnessError
 from ...backends.highs import HAVE_HIGHS, max_slack_box
 from ...backends.z3_encoding import max_slack
 from ...budget import OutOfBudget
-from ...integer_form import active_at_rational, count_active_at_float
+from ...integer_form import active_at_float, active_at_rational, count_active_at_float
 from .bnb import lp_ready_box
 from .reach import reach_bound
 from .relaxation import float_rows
@@ -73,7 +73,7 @@ class LPReal:
         def strict(units: list[int], exact: bool):
             x = max_slack_box(rel.A[units], rel.inact_hi[units], lo_f, hi_f)
             if x is not None:
-                act = active_at_rational(rows, [Fraction(float(v)) for v in x])
+                act = active_at_float(rows, x)
                 if all(act[r] for r in units):
                     return x
             if not exact:
