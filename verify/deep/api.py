@@ -13,7 +13,7 @@ bounds proved. ``verify.max_active`` for single blocks is unchanged.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any, Sequence
 
@@ -32,6 +32,7 @@ from .checks import DeepDomain, InputDomain, SplitMode, as_deep_domain, check_la
 from .exact import ExactLayers
 from ..backends.highs import HAVE_HIGHS
 from .bounds import leak_slope, network_bounds
+from .box_split import BoxSplit, SplitOutcome, parallel_split
 from .milp import layer_milp
 from .phase_bnb import LOW_DIM_INPUTS, PhaseOutcome, PhaseSearch
 from .solve import LayerOutcome, LayerSolver, float_box, inner_box, input_bound, run_regions
@@ -44,6 +45,14 @@ MILP_SHARE, MILP_CAP_S = 0.2, 5.0  # the big-M MILP heuristic on layers past the
 # give the MILP no incumbent in 60 s), then its share of what is left after the heuristic
 PHASE_FIRST_SHARE = {True: 0.9, False: 0.3}
 PHASE_SHARE = 0.85
+# low-dimensional inputs: the best-first input splitting's share of the timeout, before the phase tree (it closes
+# ACAS Xu prop1 layers 1-5 and bounds the full nnet-box far below the tree: issue 19), and its region budget
+# when there is no timeout (then the tree and the region search go on to the end)
+SPLIT_SHARE = 0.9
+SPLIT_REGIONS = 20_000
+# ... and before it a short phase tree run (small networks close at once, and the split search alone is not
+# complete: a unit that touches tau at the maximiser keeps every region around it open): share, cap in seconds
+QUICK_PHASE_SHARE, QUICK_PHASE_CAP_S = 0.1, 3.0
 
 
 def deep_witness(network: Network, layer: int, dom: DeepDomain, u: Sequence, count: int, tau: float,
@@ -193,10 +202,13 @@ def _phase_search(layers, L: int, dom: DeepDomain, solver: LayerSolver, tau: flo
 
 
 def _run_phase(search: PhaseSearch, solver: LayerSolver, share: float | None, floor: int,
-               stop_above: int | None):
-    """Run (or resume) the phase search for ``share`` of the time left (None: to the end)."""
+               stop_above: int | None, cap_s: float | None = None):
+    """Run (or resume) the phase search for ``share`` of the time left (None: to the end), at most
+    ``cap_s`` seconds when given."""
     rem = solver.remaining()
     deadline = None if rem is None or share is None else time.monotonic() + share * max(rem, 0.0)
+    if cap_s is not None:
+        deadline = time.monotonic() + cap_s if deadline is None else min(deadline, time.monotonic() + cap_s)
     search.best = max(search.best, solver.out.best)
     try:
         return search.run(target=floor, stop_above=stop_above, deadline=deadline)
@@ -227,14 +239,73 @@ def _parallel_phase_stage(phase: PhaseSearch, layers, L: int, dom: DeepDomain, s
 
 def _phase_stage(layers, L: int, dom: DeepDomain, solver: LayerSolver, root, tau: float, timeout: float | None,
                  floor: int, stop_above: int | None, jobs: int = 1, executor=None):
-    """The phase branch and bound, then (if it has not settled the layer) the MILP heuristic and the
-    same tree resumed: (its last outcome or None, whether it settled the layer)."""
+    """The searches past the first layer: (the last outcome, its upper bound the smallest proved, or None;
+    whether it settled the layer). High-dimensional inputs: the phase branch and bound, the MILP heuristic
+    and the same tree resumed. Low-dimensional inputs: a short phase tree run (it closes small networks
+    at once), the best-first input splitting, then the phase tree again."""
     def settled(o) -> bool:
         return o.complete or solver.out.best >= o.upper or (stop_above is not None and solver.out.best > stop_above)
 
     solver.sample(root, 1024, 20)  # sampling, local search and the gradient attack: an incumbent before any tree
     phase = _phase_search(layers, L, dom, solver, tau)
-    low_dim = len(dom.ulo) <= LOW_DIM_INPUTS
+    if len(dom.ulo) > LOW_DIM_INPUTS:
+        return _phase_trees(phase, layers, L, dom, solver, tau, timeout, floor, stop_above, jobs, executor, False,
+                            settled)
+    quick = None
+    if phase is not None:
+        quick = _run_phase(phase, solver, QUICK_PHASE_SHARE, floor, stop_above, QUICK_PHASE_CAP_S)
+        if settled(quick) or solver.out.interrupted:
+            return quick, settled(quick)
+    split = _split_stage(L, dom, solver, timeout, floor, stop_above, jobs, executor)
+    if solver.out.interrupted:  # Ctrl-C in the split search: the smaller of its frontier's and the tree's bound
+        upper = min(int(layers[L].W.shape[0]) if split is None else split.upper,
+                    int(layers[L].W.shape[0]) if quick is None else quick.upper)
+        return PhaseOutcome(solver.out.best, max(upper, solver.out.best), False, 0, 0.0, 0), False
+    if split is not None and settled(split):
+        return PhaseOutcome(solver.out.best, split.upper, split.complete, 0, 0.0, 0), True
+    phase_out, done = _phase_trees(phase, layers, L, dom, solver, tau, timeout, floor, stop_above, jobs, executor,
+                                   True, settled)
+    if split is None:
+        return phase_out, done
+    if phase_out is None:  # no phase tree (a leaky layer, or no HiGHS): the split search's bound
+        return PhaseOutcome(solver.out.best, max(split.upper, solver.out.best), False, 0, 0.0, 0), settled(split)
+    # both bounds are proved for the whole box: keep the smaller
+    return replace(phase_out, upper=min(phase_out.upper, split.upper)), done or settled(split)
+
+
+def _split_stage(L: int, dom: DeepDomain, solver: LayerSolver, timeout: float | None, floor: int,
+                 stop_above: int | None, jobs: int, executor) -> SplitOutcome | None:
+    """Low-dimensional inputs: best-first input splitting with DeepPoly bounds (:mod:`.box_split`) on the
+    exactly rescaled layers, for SPLIT_SHARE of the time left (without a timeout, SPLIT_REGIONS regions),
+    over ``jobs`` pieces in parallel when jobs > 1; None when the box has no finite float enclosure."""
+    fl, fh = float_box(dom.ulo, dom.uhi)
+    if not (np.isfinite(fl).all() and np.isfinite(fh).all()):
+        return None
+    inner = inner_box(dom.ulo, dom.uhi)
+    rem = solver.remaining()
+    budget = None if rem is None else SPLIT_SHARE * max(rem, 0.0)
+    search = None
+    try:
+        if jobs > 1:
+            out = parallel_split(solver.slayers, solver.layers, L, solver.stau, solver.tau, fl, fh, inner,
+                                 solver.offer, solver.out.best, floor, stop_above, budget, jobs, executor)
+        else:
+            search = BoxSplit(solver.slayers, L, solver.stau, fl, fh, inner, solver.offer, solver.out.best)
+            out = search.run(floor, stop_above, None if budget is None else time.monotonic() + budget,
+                             SPLIT_REGIONS if budget is None else None)
+    except KeyboardInterrupt:  # one process: its frontier still covers the box; pieces or no root yet: nothing
+        solver.out.interrupted = True
+        out = None if search is None else search.outcome(floor, stop_above)
+    if out is not None:
+        solver.out.notes.append(f"input splitting: {out.regions} regions, upper bound {out.upper}")
+    return out
+
+
+def _phase_trees(phase: PhaseSearch | None, layers, L: int, dom: DeepDomain, solver: LayerSolver, tau: float,
+                 timeout: float | None, floor: int, stop_above: int | None, jobs: int, executor, low_dim: bool,
+                 settled):
+    """The phase tree (one, run or resumed, or one per piece in parallel), with the MILP heuristic for
+    high-dimensional inputs."""
     if phase is not None and jobs > 1:  # one tree per piece of the box, in parallel
         return _parallel_phase_stage(phase, layers, L, dom, solver, tau, timeout, floor, stop_above, jobs, executor,
                                      low_dim, settled)

@@ -42,9 +42,9 @@ def split_box(xl: np.ndarray, xu: np.ndarray, influence: np.ndarray, pieces: int
     return boxes
 
 
-def run_piece(args: tuple) -> tuple[int, list[float] | None, int, bool, int]:
-    """Picklable: one phase tree over one piece -> (best exact count, its point, upper, complete, nodes)."""
-    layers, exact_layers, L, tau, exact_tau, xl, xu, inner, floor, stop_above, wall_deadline, best_known = args
+def exact_offer(exact_layers: Sequence[Dense], L: int, exact_tau: float, best_known: int):
+    """(offer, found): ``offer(u)`` decides u's count exactly on the original layers and keeps the best
+    point in ``found`` ({"count", "point"}), for a worker process to return."""
     exact = ExactLayers(exact_layers)
     found: dict = {"count": best_known, "point": None}
 
@@ -54,18 +54,34 @@ def run_piece(args: tuple) -> tuple[int, list[float] | None, int, bool, int]:
             found["count"], found["point"] = count, list(u)
         return count
 
+    return offer, found
+
+
+def piece_inner(inner, xl: np.ndarray, xu: np.ndarray):
+    """The part of the float box inside the exact domain that lies in the piece (None: none)."""
+    if inner is None:
+        return None
+    lo, hi = np.maximum(inner[0], xl), np.minimum(inner[1], xu)
+    return (lo, hi) if bool(np.all(lo <= hi)) else None
+
+
+def local_deadline(wall_deadline: float | None) -> float | None:
+    """One deadline for every piece, however the pieces are queued on the processes (wall clock: it
+    crosses them), as this process's monotonic time."""
+    return None if wall_deadline is None else time.monotonic() + (wall_deadline - time.time())
+
+
+def run_piece(args: tuple) -> tuple[int, list[float] | None, int, bool, int]:
+    """Picklable: one phase tree over one piece -> (best exact count, its point, upper, complete, nodes)."""
+    layers, exact_layers, L, tau, exact_tau, xl, xu, inner, floor, stop_above, wall_deadline, best_known = args
+    offer, found = exact_offer(exact_layers, L, exact_tau, best_known)
     with np.errstate(over="ignore", invalid="ignore"):
         bounds = network_bounds(layers[: L + 1], xl, xu)
     width = int(layers[L].W.shape[0])
     if not PhaseSearch.supports(layers, L, xl, xu, bounds):
         return best_known, None, width, False, 0
-    piece_inner = None
-    if inner is not None:
-        lo, hi = np.maximum(inner[0], xl), np.minimum(inner[1], xu)
-        piece_inner = (lo, hi) if bool(np.all(lo <= hi)) else None
-    # one deadline for every piece, however the pieces are queued on the processes (wall clock: it crosses them)
-    deadline = None if wall_deadline is None else time.monotonic() + (wall_deadline - time.time())
-    search = PhaseSearch(layers, L, tau, xl, xu, bounds, piece_inner, offer, best_known, deadline)
+    search = PhaseSearch(layers, L, tau, xl, xu, bounds, piece_inner(inner, xl, xu), offer, best_known,
+                         local_deadline(wall_deadline))
     out = search.run(target=floor, stop_above=stop_above)
     return found["count"], found["point"], out.upper, out.complete, out.nodes
 

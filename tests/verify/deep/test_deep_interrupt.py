@@ -7,6 +7,7 @@ import json
 import pytest
 
 from sparsecert.verify.deep import InputBox, check_sparsity, max_active, max_active_all_layers
+from sparsecert.verify.deep.box_split import BoxSplit
 from sparsecert.verify.deep.phase_bnb import PhaseSearch
 from sparsecert.verify.deep.solve import LayerSolver
 from sparsecert.verify.results import Interrupted, MaxActive, Unknown
@@ -21,6 +22,7 @@ def _interrupt_searches(monkeypatch):
         raise KeyboardInterrupt
     monkeypatch.setattr(LayerSolver, "z3_region", boom)
     monkeypatch.setattr(PhaseSearch, "_solve", boom)  # the phase branch and bound's node LP
+    monkeypatch.setattr(BoxSplit, "_bound", boom)  # the input splitting's region bound
 
 
 @pytest.mark.parametrize("seed", [200, 203, 205])
