@@ -36,8 +36,9 @@ from .search import pre_activation
 
 # the search gives up (``stalled``) when the frontier's largest bound has not fallen in this many splits, or
 # in as many as it took to reach it, whichever is more: on ACAS Xu each step down takes at most about as many
-# splits as all before it, while a unit that only touches tau at the maximiser keeps the bound up for ever
-STALL_POPS = 2000
+# splits as all before it (the first step on the full nnet-box of 1_1, layer 2, 2689: 2000 stalled it there),
+# while a unit that only touches tau at the maximiser keeps the bound up for ever
+STALL_POPS = 4000
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,9 @@ from .bounds import network_bounds
 from .exact import ExactLayers
 from .phase_bnb import PhaseOutcome, PhaseSearch
 
-PIECES_PER_JOB = 2
+# one piece per process: with more, the pieces queued behind the first ones start when those reach the shared
+# deadline and prove nothing (ACAS Xu 3_3 full nnet-box layer 3 with 2 processes: 50 = the width with 2 per job)
+PIECES_PER_JOB = 1
 
 
 def split_box(xl: np.ndarray, xu: np.ndarray, influence: np.ndarray, pieces: int) -> list[tuple[np.ndarray, np.ndarray]]:
