@@ -162,17 +162,10 @@ def parallel_split(layers: Sequence[Dense], exact_layers: Sequence[Dense], L: in
                    timeout: float | None, jobs: int, executor: str | None) -> SplitOutcome:
     """The split search over ``jobs`` pieces of the box, one per process; their points go to ``offer``
     (re-decided exactly here too). The box's bound is the largest piece's."""
-    from ..executor import run_batch
-    from .phase_pieces import split_box
+    from .phase_pieces import run_pieces
 
-    boxes = split_box(xl, xu, np.abs(layers[0].W).sum(axis=0), jobs)
-    wall_deadline = None if timeout is None else time.time() + timeout
-    items = [(tuple(layers), tuple(exact_layers), L, tau, exact_tau, a, b, inner, floor, stop_above, wall_deadline,
-              best) for a, b in boxes]
-    outs = run_batch(run_split_piece, items, jobs=jobs, executor=executor)
-    for count, point, _, _, _ in outs:
-        if point is not None and count > best:
-            best = max(best, offer(point))
+    outs, best = run_pieces(run_split_piece, layers, exact_layers, L, tau, exact_tau, xl, xu, inner, offer, best, floor,
+                            stop_above, timeout, jobs, jobs, executor)
     width = int(layers[L].W.shape[0])
     upper = width if stop_above is not None and best > stop_above else max(max(o[2] for o in outs), best)
     return SplitOutcome(best, upper, all(o[3] for o in outs), sum(o[4] for o in outs))

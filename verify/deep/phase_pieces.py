@@ -88,20 +88,30 @@ def run_piece(args: tuple) -> tuple[int, list[float] | None, int, bool, int]:
     return found["count"], found["point"], out.upper, out.complete, out.nodes
 
 
+def run_pieces(worker, layers: Sequence[Dense], exact_layers: Sequence[Dense], L: int, tau: float, exact_tau: float,
+               xl: np.ndarray, xu: np.ndarray, inner, offer, best: int, floor: int, stop_above: int | None,
+               timeout: float | None, jobs: int, pieces: int, executor: str | None) -> tuple[list[tuple], int]:
+    """``worker`` (:func:`run_piece` or the split search's) over ``pieces`` pieces of the box on ``jobs``
+    processes with one wall-clock deadline: (the workers' tuples, the best count after their points
+    went to ``offer``, which re-decides each exactly once more here)."""
+    from ..executor import run_batch
+
+    boxes = split_box(xl, xu, np.abs(layers[0].W).sum(axis=0), pieces)
+    wall_deadline = None if timeout is None else time.time() + timeout
+    items = [(tuple(layers), tuple(exact_layers), L, tau, exact_tau, a, b, inner, floor, stop_above, wall_deadline,
+              best) for a, b in boxes]
+    outs = run_batch(worker, items, jobs=jobs, executor=executor)
+    for count, point, _, _, _ in outs:
+        if point is not None and count > best:
+            best = max(best, offer(point))
+    return outs, best
+
+
 def parallel_phase(layers: Sequence[Dense], exact_layers: Sequence[Dense], L: int, tau: float, exact_tau: float,
                    xl: np.ndarray, xu: np.ndarray, inner, offer, best: int, floor: int, stop_above: int | None,
                    timeout: float | None, jobs: int, executor: str | None) -> PhaseOutcome:
     """Phase trees over ``PIECES_PER_JOB * jobs`` pieces of the box; their points go to ``offer``."""
-    from ..executor import run_batch
-
-    influence = np.abs(layers[0].W).sum(axis=0)
-    boxes = split_box(xl, xu, influence, PIECES_PER_JOB * jobs)
-    wall_deadline = None if timeout is None else time.time() + timeout
-    items = [(tuple(layers), tuple(exact_layers), L, tau, exact_tau, a, b, inner, floor, stop_above, wall_deadline,
-              best) for a, b in boxes]
-    outs = run_batch(run_piece, items, jobs=jobs, executor=executor)
-    for count, point, _, _, _ in outs:
-        if point is not None and count > best:
-            best = max(best, offer(point))  # re-decided exactly here too
+    outs, best = run_pieces(run_piece, layers, exact_layers, L, tau, exact_tau, xl, xu, inner, offer, best, floor,
+                            stop_above, timeout, jobs, PIECES_PER_JOB * jobs, executor)
     upper = max(o[2] for o in outs)
     return PhaseOutcome(best, max(upper, best), all(o[3] for o in outs), sum(o[4] for o in outs), 0.0, 0)
