@@ -53,9 +53,11 @@ def float_above(q: Fraction) -> float:
     return f if compare_float(f, q) >= 0 else math.nextafter(f, math.inf)
 
 
-def compare_float(f: float, q: "Fraction | int") -> int:
-    """The sign of f - q for a finite float f and a rational q, in integers (no Fraction is built:
-    this sits in loops over hundreds of coordinates)."""
+def compare_float(f: float, q: "Fraction | int | float") -> int:
+    """The sign of f - q exactly, for a float f (+-inf too) and a rational or float q: finite values in
+    integers (no Fraction is built: this sits in loops over hundreds of coordinates)."""
+    if not math.isfinite(f) or (isinstance(q, float) and not math.isfinite(q)):
+        return (f > q) - (f < q)  # a float (or +-inf) compares exactly with a Fraction
     n, d = f.as_integer_ratio()
     qn, qd = q.as_integer_ratio() if isinstance(q, float) else (q.numerator, q.denominator)
     left, right = n * qd, qn * d  # both denominators are positive
@@ -95,13 +97,8 @@ def scaled_ints(values: np.ndarray, e: int) -> np.ndarray:
     """values * 2^e as exact Python integers (an object array of the same shape; 2^e clears every
     denominator): v = M 2^(ex - 53) with M the signed 53-bit significand, so v 2^e = (M >> tz) << s
     with tz the trailing zero bits of M and s = ex - 53 + tz + e >= 0."""
-    v = np.asarray(values, dtype=np.float64)
-    m, ex = np.frexp(v)
-    M = (m * 2.0 ** 53).astype(np.int64)  # exact: m has at most 53 significant bits
-    nz = M != 0
-    tz = np.zeros(v.shape, dtype=np.int64)
-    tz[nz] = np.log2(np.abs(M[nz]) & -np.abs(M[nz])).astype(np.int64)
-    shift = np.where(nz, ex.astype(np.int64) - 53 + tz + e, 0)
+    M, ex, tz, nz = _significands(np.asarray(values, dtype=np.float64))
+    shift = np.where(nz, ex - 53 + tz + e, 0)
     if np.any(shift < 0):
         raise ValueError(f"2^{e} does not clear every denominator")
     return np.left_shift((M >> tz).astype(object), shift.astype(object))
@@ -127,13 +124,20 @@ def as_fraction(v) -> Fraction:
 def dyadic_exponents(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For the nonzero float64 values: the exponent of the lowest set bit and of the leading bit
     (v = M 2^(ex - 53) with M the 53-bit integer significand from frexp, exact for subnormals too)."""
-    v = np.abs(np.asarray(values, dtype=np.float64))
-    v = v[v != 0]
+    _, ex, tz, nz = _significands(np.asarray(values, dtype=np.float64))
+    return (ex - 53 + tz)[nz], (ex - 1)[nz]
+
+
+def _significands(v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(M, ex, tz, nonzero): v = M 2^(ex - 53) with M the signed 53-bit integer significand (frexp,
+    exact for subnormals too) and tz its trailing zero bits (0 where v is 0)."""
     m, ex = np.frexp(v)
     M = (m * 2.0 ** 53).astype(np.int64)  # exact: m has at most 53 significant bits
-    tz = np.log2(M & -M).astype(np.int64)  # trailing zeros of M (M & -M is an exact power of two)
-    ex = ex.astype(np.int64)
-    return ex - 53 + tz, ex - 1
+    nz = M != 0
+    tz = np.zeros(v.shape, dtype=np.int64)
+    A = np.abs(M[nz])
+    tz[nz] = np.log2(A & -A).astype(np.int64)  # A & -A is an exact power of two
+    return M, ex.astype(np.int64), tz, nz
 
 
 def fracs(values: Iterable[float]) -> list[Fraction]:

@@ -76,9 +76,9 @@ def _dyadic(v: float) -> tuple[int, int]:
 
 def _ints_over_common_power(values) -> tuple[list[int], int]:
     """Integers n_i and k with values_i = n_i / 2**k exactly (Python ints, no Fractions)."""
-    pairs = [_dyadic(v) for v in values]
-    k = max((e for _, e in pairs), default=0)
-    return [num << (k - e) for num, e in pairs], k
+    vals = np.asarray(values, dtype=np.float64)
+    k = scale_exponent(vals)
+    return scaled_ints(vals, k).tolist(), k
 
 
 def cube_rows(W: np.ndarray, b: np.ndarray, units: Sequence[int], lo: float, hi: float, tau: float) -> IntegerRows:

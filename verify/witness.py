@@ -28,19 +28,11 @@ def witness_at(block: MLPBlock, x: np.ndarray, tau: float) -> Witness:
 def nearest_inside(q: Fraction, lo: Fraction, hi: Fraction) -> float:
     """The float64 nearest to q, nudged by one ulp when that leaves [lo, hi]."""
     f = nearest_float(q)
-    if _sign_of_difference(f, lo) < 0:
+    if compare_float(f, lo) < 0:
         f = math.nextafter(f, math.inf)
-    if _sign_of_difference(f, hi) > 0:
+    if compare_float(f, hi) > 0:
         f = math.nextafter(f, -math.inf)
     return f
-
-
-def _sign_of_difference(f: float, q) -> int:
-    """sign(f - q) exactly: a float (or +-inf) compares exactly with a Fraction; finite ones in
-    integers, which is several times faster (this runs per coordinate)."""
-    if math.isinf(f) or isinstance(q, float):
-        return (f > q) - (f < q)
-    return compare_float(f, q)
 
 
 def round_into(domain, point: Sequence[Fraction]) -> np.ndarray:

@@ -110,3 +110,10 @@ def test_scaled_ints_refuses_a_power_that_leaves_a_fraction():
     with pytest.raises(ValueError, match="does not clear"):
         scaled_ints(np.array([0.375]), 2)
     assert scaled_ints(np.array([[0.375, -5e-324], [1.7e308, 0.0]]), 1074).shape == (2, 2)
+
+
+def test_compare_float_with_infinities():
+    big = Fraction(10) ** 400  # beyond every float
+    assert compare_float(math.inf, big) == 1 and compare_float(-math.inf, big) == -1
+    assert compare_float(1.0, math.inf) == -1 and compare_float(math.inf, math.inf) == 0
+    assert compare_float(2.0, np.float64(2.0)) == 0 and compare_float(float(np.finfo(float).max), big) == -1
